@@ -1,0 +1,376 @@
+//! The lab's configuration: every field a learner, a course author or the CLI can set, with its type,
+//! its allowed range and one validation path shared by the URL query, the page's controls, the JS API
+//! and the CLI flags.
+//!
+//! The defaults reproduce the tutorial's script: 2 GRU layers of 32 units, dropout 0.1, windows of 10
+//! sine values over 1000 points of `sin(t)`, `t ∈ [0, 20]`, Adam at lr 0.01, 100 epochs, seed 42.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which GRU equations the cell runs (see `gru.rs` for both written out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CellKind {
+    /// Cho et al. 2014, the tutorial's equations: reset applied before the hidden matmul,
+    /// `h_t = (1 − z) ⊙ h_{t−1} + z ⊙ h̃_t`.
+    #[default]
+    Cho,
+    /// `torch.nn.GRU`: reset applied after the hidden matmul, separate input and hidden biases,
+    /// `h_t = (1 − z) ⊙ n_t + z ⊙ h_{t−1}`.
+    Pytorch,
+}
+
+impl CellKind {
+    /// The name used in URLs, the CLI and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            CellKind::Cho => "cho",
+            CellKind::Pytorch => "pytorch",
+        }
+    }
+}
+
+/// A value that failed validation: which field, what was given, what is allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub field: String,
+    pub value: String,
+    pub allowed: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} = \"{}\" is not allowed: {} must be {}",
+            self.field, self.value, self.field, self.allowed
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything that defines one training run. Two equal configs give the same run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabConfig {
+    /// Hidden units per GRU layer.
+    pub hidden: usize,
+    /// Stacked GRU layers.
+    pub layers: usize,
+    /// GRU equations.
+    pub cell: CellKind,
+    /// Adam's learning rate at the start (the plateau scheduler halves it later).
+    pub lr: f64,
+    /// Dropout probability between GRU layers, in training only.
+    pub dropout: f64,
+    /// Sine values per input window (the sequence length T).
+    pub window: usize,
+    /// Points of `sin(t)` sampled over `t ∈ [0, 20]`.
+    pub points: usize,
+    /// Epoch budget (one full-batch step per epoch).
+    pub epochs: usize,
+    /// Seed of the weight initialisation and the dropout masks.
+    pub seed: u64,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            hidden: 32,
+            layers: 2,
+            cell: CellKind::Cho,
+            lr: 0.01,
+            dropout: 0.1,
+            window: 10,
+            points: 1000,
+            epochs: 100,
+            seed: 42,
+        }
+    }
+}
+
+/// The fields in the order the URL query and the docs list them.
+pub const FIELDS: [&str; 9] = [
+    "hidden", "layers", "cell", "lr", "dropout", "window", "points", "epochs", "seed",
+];
+
+/// Inclusive integer ranges and float ranges of each field.
+pub const HIDDEN_RANGE: (usize, usize) = (1, 128);
+pub const LAYERS_RANGE: (usize, usize) = (1, 4);
+pub const LR_RANGE: (f64, f64) = (1e-5, 1.0);
+pub const DROPOUT_RANGE: (f64, f64) = (0.0, 0.9);
+pub const WINDOW_RANGE: (usize, usize) = (2, 50);
+pub const POINTS_RANGE: (usize, usize) = (20, 5000);
+pub const EPOCHS_RANGE: (usize, usize) = (1, 10_000);
+pub const SEED_RANGE: (u64, u64) = (0, 4_294_967_295);
+
+fn error(field: &str, value: &str, allowed: String) -> ConfigError {
+    ConfigError {
+        field: field.to_string(),
+        value: value.to_string(),
+        allowed,
+    }
+}
+
+fn parse_int<T>(field: &str, value: &str, (lo, hi): (T, T)) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + Copy + fmt::Display,
+{
+    let allowed = || format!("an integer from {lo} to {hi}");
+    let parsed: T = value
+        .trim()
+        .parse()
+        .map_err(|_| error(field, value, allowed()))?;
+    if parsed < lo || parsed > hi {
+        return Err(error(field, value, allowed()));
+    }
+    Ok(parsed)
+}
+
+fn parse_float(field: &str, value: &str, (lo, hi): (f64, f64)) -> Result<f64, ConfigError> {
+    let allowed = || format!("a number from {lo} to {hi}");
+    let parsed: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| error(field, value, allowed()))?;
+    if !parsed.is_finite() || parsed < lo || parsed > hi {
+        return Err(error(field, value, allowed()));
+    }
+    Ok(parsed)
+}
+
+impl LabConfig {
+    /// Sets one field from its text form, validating type and range. On error `self` is unchanged.
+    pub fn set(&mut self, field: &str, value: &str) -> Result<(), ConfigError> {
+        let mut next = self.clone();
+        next.set_unchecked(field, value)?;
+        next.check_window_fits()
+            .map_err(|e| error(field, value, e.allowed))?;
+        *self = next;
+        Ok(())
+    }
+
+    fn set_unchecked(&mut self, field: &str, value: &str) -> Result<(), ConfigError> {
+        match field {
+            "hidden" => self.hidden = parse_int(field, value, HIDDEN_RANGE)?,
+            "layers" => self.layers = parse_int(field, value, LAYERS_RANGE)?,
+            "cell" => {
+                self.cell = match value.trim() {
+                    "cho" => CellKind::Cho,
+                    "pytorch" => CellKind::Pytorch,
+                    _ => return Err(error(field, value, "one of cho, pytorch".into())),
+                }
+            }
+            "lr" => self.lr = parse_float(field, value, LR_RANGE)?,
+            "dropout" => self.dropout = parse_float(field, value, DROPOUT_RANGE)?,
+            "window" => self.window = parse_int(field, value, WINDOW_RANGE)?,
+            "points" => self.points = parse_int(field, value, POINTS_RANGE)?,
+            "epochs" => self.epochs = parse_int(field, value, EPOCHS_RANGE)?,
+            "seed" => self.seed = parse_int(field, value, SEED_RANGE)?,
+            _ => {
+                return Err(error(
+                    "field",
+                    field,
+                    format!("one of {}", FIELDS.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The text form of one field, as `set` reads it back.
+    pub fn get(&self, field: &str) -> Option<String> {
+        Some(match field {
+            "hidden" => self.hidden.to_string(),
+            "layers" => self.layers.to_string(),
+            "cell" => self.cell.name().to_string(),
+            "lr" => self.lr.to_string(),
+            "dropout" => self.dropout.to_string(),
+            "window" => self.window.to_string(),
+            "points" => self.points.to_string(),
+            "epochs" => self.epochs.to_string(),
+            "seed" => self.seed.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Validates every field of a config built some other way (serde, struct literal).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for field in FIELDS {
+            let value = self.get(field).expect("FIELDS lists only known fields");
+            LabConfig::default().set_unchecked(field, &value)?;
+        }
+        self.check_window_fits()
+    }
+
+    /// Windows need at least ten samples to train on.
+    fn check_window_fits(&self) -> Result<(), ConfigError> {
+        if self.points < self.window + 10 {
+            return Err(error(
+                "window",
+                &self.window.to_string(),
+                format!(
+                    "at most points − 10 = {} (points is {})",
+                    self.points.saturating_sub(10),
+                    self.points
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Applies `key=value&…` pairs on top of `self`. Valid fields take effect; each invalid or unknown
+    /// one is reported and leaves that field as it was. Keys this config does not own (listed in
+    /// `foreign`, e.g. the page's `backend` or `embed`) are skipped silently.
+    pub fn apply_query(&self, query: &str, foreign: &[&str]) -> (LabConfig, Vec<ConfigError>) {
+        let mut config = self.clone();
+        let mut errors = Vec::new();
+        for (key, value) in parse_query(query) {
+            if foreign.contains(&key.as_str()) {
+                continue;
+            }
+            if let Err(e) = config.set(&key, &value) {
+                errors.push(e);
+            }
+        }
+        (config, errors)
+    }
+
+    /// The query string that `apply_query` turns back into this config (every field, fixed order).
+    pub fn to_query(&self) -> String {
+        FIELDS
+            .iter()
+            .map(|f| format!("{f}={}", self.get(f).expect("known field")))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Learnable parameters of the model this config builds (9,729 for the tutorial's pytorch cell).
+    pub fn parameter_count(&self) -> usize {
+        let h = self.hidden;
+        let biases_per_layer = match self.cell {
+            CellKind::Cho => 3 * h,
+            CellKind::Pytorch => 6 * h,
+        };
+        let gru: usize = (0..self.layers)
+            .map(|l| {
+                let input = if l == 0 { 1 } else { h };
+                3 * h * (input + h) + biases_per_layer
+            })
+            .sum();
+        gru + h + 1
+    }
+}
+
+/// Splits `a=1&b=2` (a leading `?` allowed) into decoded pairs.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_tutorial_and_count_9729_parameters_for_pytorch() {
+        let mut c = LabConfig::default();
+        assert_eq!(c.validate(), Ok(()));
+        c.cell = CellKind::Pytorch;
+        assert_eq!(c.parameter_count(), 9_729);
+    }
+
+    #[test]
+    fn query_round_trips() {
+        let mut c = LabConfig::default();
+        c.set("hidden", "7").unwrap();
+        c.set("cell", "pytorch").unwrap();
+        c.set("lr", "0.003").unwrap();
+        c.set("seed", "9").unwrap();
+        let (back, errors) = LabConfig::default().apply_query(&c.to_query(), &[]);
+        assert!(errors.is_empty());
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn bad_values_name_field_value_and_range_and_keep_the_rest() {
+        let (c, errors) = LabConfig::default()
+            .apply_query("?hidden=0&lr=abc&layers=99&seed=5&backend=x", &["backend"]);
+        assert_eq!(c.seed, 5);
+        assert_eq!(c.hidden, 32);
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 3, "{text:?}");
+        assert!(
+            text[0].contains("hidden") && text[0].contains("\"0\"") && text[0].contains("1 to 128")
+        );
+        assert!(text[1].contains("lr") && text[1].contains("abc") && text[1].contains("1 to"));
+        assert!(text[2].contains("layers") && text[2].contains("99") && text[2].contains("1 to 4"));
+    }
+
+    #[test]
+    fn window_must_fit_in_the_series() {
+        let mut c = LabConfig::default();
+        c.set("points", "30").unwrap();
+        let e = c.set("window", "25").unwrap_err();
+        assert_eq!(e.field, "window");
+        assert!(e.allowed.contains("20"), "{e}");
+        assert_eq!(c.window, 10);
+    }
+
+    #[test]
+    fn unknown_fields_and_non_finite_numbers_are_rejected() {
+        let mut c = LabConfig::default();
+        assert!(
+            c.set("colour", "red")
+                .unwrap_err()
+                .to_string()
+                .contains("hidden")
+        );
+        assert!(c.set("lr", "NaN").is_err());
+        assert!(c.set("dropout", "inf").is_err());
+        assert_eq!(c, LabConfig::default());
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(
+            parse_query("a=%3Cb%3E&c=1+2&d=%zz"),
+            vec![
+                ("a".to_string(), "<b>".to_string()),
+                ("c".to_string(), "1 2".to_string()),
+                ("d".to_string(), "%zz".to_string()),
+            ]
+        );
+    }
+}

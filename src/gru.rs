@@ -1,0 +1,272 @@
+//! One GRU layer, written out from its equations so it reads beside the tutorial.
+//!
+//! Both variants share one weight layout, PyTorch's `torch.nn.GRU` transposed for `x · W`:
+//! `w_input` is `[I, 3H]`, `w_hidden` is `[H, 3H]`, and the three column blocks are, in order, the
+//! reset gate r, the update gate z and the candidate n (h̃ in the tutorial).
+//!
+//! **cho** (Cho et al. 2014, *Learning Phrase Representations using RNN Encoder–Decoder*; the tutorial's
+//! equations), one bias `b`:
+//!
+//! ```text
+//! z_t = σ(W_z x_t + U_z h_{t−1} + b_z)                 update gate
+//! r_t = σ(W_r x_t + U_r h_{t−1} + b_r)                 reset gate
+//! h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)      candidate: reset applied before U_h
+//! h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t
+//! ```
+//!
+//! **pytorch** (`torch.nn.GRU`, what the tutorial's script runs), input and hidden biases:
+//!
+//! ```text
+//! r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)
+//! z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)
+//! n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))   reset applied after W_hn
+//! h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}
+//! ```
+//!
+//! Note that z plays opposite roles: in cho it is the share of the *new* candidate, in pytorch the share
+//! of the *old* state kept.
+
+use crate::config::CellKind;
+use burn::module::{Module, Param};
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Tensor, TensorData};
+use serde::Serialize;
+
+/// The four quantities the page draws for every layer, time step and hidden unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateKind {
+    Z,
+    R,
+    Candidate,
+    H,
+}
+
+impl GateKind {
+    /// Drawing order: the update gate first, as the tutorial introduces it.
+    pub const ALL: [GateKind; 4] = [GateKind::Z, GateKind::R, GateKind::Candidate, GateKind::H];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GateKind::Z => "z",
+            GateKind::R => "r",
+            GateKind::Candidate => "candidate",
+            GateKind::H => "h",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            GateKind::Z => "update gate z",
+            GateKind::R => "reset gate r",
+            GateKind::Candidate => "candidate",
+            GateKind::H => "hidden state h",
+        }
+    }
+
+    /// Value range: sigmoid gates in [0, 1], tanh quantities in [−1, 1].
+    pub fn range(self) -> (f32, f32) {
+        match self {
+            GateKind::Z | GateKind::R => (0.0, 1.0),
+            GateKind::Candidate | GateKind::H => (-1.0, 1.0),
+        }
+    }
+}
+
+/// One layer's gates for one sample, each `[T][H]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LayerGates {
+    pub r: Vec<Vec<f32>>,
+    pub z: Vec<Vec<f32>>,
+    pub candidate: Vec<Vec<f32>>,
+    pub h: Vec<Vec<f32>>,
+}
+
+impl LayerGates {
+    pub fn get(&self, gate: GateKind) -> &[Vec<f32>] {
+        match gate {
+            GateKind::Z => &self.z,
+            GateKind::R => &self.r,
+            GateKind::Candidate => &self.candidate,
+            GateKind::H => &self.h,
+        }
+    }
+}
+
+/// Every layer's gates for one window, plus the model's prediction for it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SampleTrace {
+    pub sample: usize,
+    pub prediction: f32,
+    pub layers: Vec<LayerGates>,
+}
+
+/// Gate tensors recorded during a forward pass for the chosen samples: per gate `[T, S, H]`.
+#[derive(Clone, Debug)]
+pub struct LayerRecording {
+    pub r: Tensor<3>,
+    pub z: Tensor<3>,
+    pub candidate: Tensor<3>,
+    pub h: Tensor<3>,
+}
+
+/// One GRU layer: its weights, with `b_hidden` present only for the pytorch cell.
+#[derive(Module, Debug)]
+pub struct GruLayer {
+    /// `[I, 3H]`: W_r | W_z | W_n (PyTorch's `weight_ih_l{k}` transposed).
+    pub w_input: Param<Tensor<2>>,
+    /// `[H, 3H]`: U_r | U_z | U_n (PyTorch's `weight_hh_l{k}` transposed).
+    pub w_hidden: Param<Tensor<2>>,
+    /// `[3H]`: b (cho) or b_ih (pytorch).
+    pub b_input: Param<Tensor<1>>,
+    /// `[3H]`: b_hh, pytorch cell only.
+    pub b_hidden: Option<Param<Tensor<1>>>,
+    pub hidden: usize,
+    #[module(skip)]
+    pub cell: CellKind,
+}
+
+/// Host-side weights of one layer in PyTorch's layout, used to build and to export a [`GruLayer`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerWeights {
+    /// `[3H, I]` row-major (`weight_ih_l{k}`).
+    pub weight_ih: Vec<f32>,
+    /// `[3H, H]` row-major (`weight_hh_l{k}`).
+    pub weight_hh: Vec<f32>,
+    /// `[3H]`: `bias_l{k}` (cho) or `bias_ih_l{k}` (pytorch).
+    pub bias_ih: Vec<f32>,
+    /// `[3H]`: `bias_hh_l{k}`, pytorch only.
+    pub bias_hh: Option<Vec<f32>>,
+}
+
+/// Row-major `[rows, cols]` → `[cols, rows]`.
+pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; data.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = data[r * cols + c];
+        }
+    }
+    out
+}
+
+impl GruLayer {
+    /// Builds a layer on `device` from PyTorch-layout weights.
+    pub fn from_weights(
+        cell: CellKind,
+        input: usize,
+        hidden: usize,
+        w: &LayerWeights,
+        device: &burn::tensor::Device,
+    ) -> GruLayer {
+        let three = 3 * hidden;
+        let matrix = |data: &[f32], rows: usize| {
+            let t = transpose(data, three, rows);
+            Param::from_tensor(Tensor::from_data(TensorData::new(t, [rows, three]), device))
+        };
+        let vector = |data: &[f32]| {
+            Param::from_tensor(Tensor::from_data(
+                TensorData::new(data.to_vec(), [three]),
+                device,
+            ))
+        };
+        GruLayer {
+            w_input: matrix(&w.weight_ih, input),
+            w_hidden: matrix(&w.weight_hh, hidden),
+            b_input: vector(&w.bias_ih),
+            b_hidden: w.bias_hh.as_deref().map(vector),
+            hidden,
+            cell,
+        }
+    }
+
+    /// Runs the layer over a whole sequence `xs: [B, T, I]` from `h0: [B, H]`, returning every step's
+    /// hidden state `[B, T, H]`. With `record` the gates of those sample rows are kept for the page.
+    pub fn forward(
+        &self,
+        xs: Tensor<3>,
+        h0: Tensor<2>,
+        record: Option<&Tensor<1, burn::tensor::Int>>,
+    ) -> (Tensor<3>, Option<LayerRecording>) {
+        let [batch, steps, input] = xs.dims();
+        let h = self.hidden;
+        // The input projections of all time steps in one matmul: [B·T, I] · [I, 3H].
+        let projected = xs
+            .reshape([batch * steps, input])
+            .matmul(self.w_input.val())
+            + self.b_input.val().unsqueeze::<2>();
+        let projected = projected.reshape([batch, steps, 3 * h]);
+        let w_hidden = self.w_hidden.val();
+        let mut state = h0;
+        let mut outputs = Vec::with_capacity(steps);
+        let mut recorded: [Vec<Tensor<2>>; 4] = Default::default();
+        for t in 0..steps {
+            let x_proj = projected.clone().narrow(1, t, 1).reshape([batch, 3 * h]);
+            let gates = self.step(x_proj, state, &w_hidden);
+            if let Some(rows) = record {
+                for (slot, value) in
+                    recorded
+                        .iter_mut()
+                        .zip([&gates.r, &gates.z, &gates.candidate, &gates.h])
+                {
+                    slot.push(value.clone().select(0, rows.clone()));
+                }
+            }
+            state = gates.h.clone();
+            outputs.push(gates.h);
+        }
+        let recording = record.map(|_| {
+            let [r, z, candidate, h] = recorded.map(|steps| Tensor::stack::<3>(steps, 0));
+            LayerRecording { r, z, candidate, h }
+        });
+        (Tensor::stack::<3>(outputs, 1), recording)
+    }
+
+    /// One time step. `x_proj = x_t · W + b_input` is `[B, 3H]`, `state = h_{t−1}` is `[B, H]`.
+    fn step(&self, x_proj: Tensor<2>, state: Tensor<2>, w_hidden: &Tensor<2>) -> StepGates {
+        let h = self.hidden;
+        let block = |t: Tensor<2>, k: usize| t.narrow(1, k * h, h);
+        match self.cell {
+            CellKind::Cho => {
+                // r and z see U h_{t−1}; the candidate sees U_h (r ⊙ h_{t−1}).
+                let u_rz = w_hidden.clone().narrow(1, 0, 2 * h);
+                let u_h = w_hidden.clone().narrow(1, 2 * h, h);
+                let recurrent = state.clone().matmul(u_rz);
+                let r = sigmoid(block(x_proj.clone(), 0) + block(recurrent.clone(), 0));
+                let z = sigmoid(block(x_proj.clone(), 1) + block(recurrent, 1));
+                let candidate = (block(x_proj, 2) + (r.clone() * state.clone()).matmul(u_h)).tanh();
+                let new_state = (1.0 - z.clone()) * state + z.clone() * candidate.clone();
+                StepGates {
+                    r,
+                    z,
+                    candidate,
+                    h: new_state,
+                }
+            }
+            CellKind::Pytorch => {
+                let mut recurrent = state.clone().matmul(w_hidden.clone());
+                if let Some(b) = &self.b_hidden {
+                    recurrent = recurrent + b.val().unsqueeze::<2>();
+                }
+                let r = sigmoid(block(x_proj.clone(), 0) + block(recurrent.clone(), 0));
+                let z = sigmoid(block(x_proj.clone(), 1) + block(recurrent.clone(), 1));
+                let candidate = (block(x_proj, 2) + r.clone() * block(recurrent, 2)).tanh();
+                let new_state = (1.0 - z.clone()) * candidate.clone() + z.clone() * state;
+                StepGates {
+                    r,
+                    z,
+                    candidate,
+                    h: new_state,
+                }
+            }
+        }
+    }
+}
+
+/// The gates of one time step, each `[B, H]`.
+struct StepGates {
+    r: Tensor<2>,
+    z: Tensor<2>,
+    candidate: Tensor<2>,
+    h: Tensor<2>,
+}

@@ -1,0 +1,350 @@
+//! `gru-lab`: the tutorial's experiment on the command line, on the same core the page runs.
+//!
+//! ```text
+//! gru-lab train [--epochs N] [--cell cho|pytorch] [--hidden H] [--layers L] [--dropout P] [--lr X]
+//!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
+//! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
+//! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
+//! ```
+//! FILE is a PyTorch `state_dict` (`.pth`) or a GRU Lab weights file (`.json`). Every error ends the
+//! program with one line on stderr and exit code 2.
+
+use gru_lab::config::LabConfig;
+use gru_lab::data::SineDataset;
+use gru_lab::diagram::architecture_svg;
+use gru_lab::metrics::Metrics;
+use gru_lab::model::{ModelShape, StateDict};
+use gru_lab::plot::{Theme, draw_results_figure};
+use gru_lab::train::Trainer;
+use gru_lab::weights;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  gru-lab train [--epochs N] [--cell cho|pytorch] [--hidden H] [--layers L] [--dropout P] [--lr X]
+                [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
+  gru-lab eval  --weights FILE [--cell cho|pytorch] [--layers L] [--hidden H]
+  gru-lab trace --weights FILE [--cell cho|pytorch] [--layers L] [--hidden H] --window v1,...,vT --json
+FILE: a PyTorch state_dict (.pth) or a GRU Lab weights file (.json)";
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error: {info}");
+    }));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (command, rest) = args
+        .split_first()
+        .ok_or_else(|| format!("no command given\n{USAGE}"))?;
+    let flags = Flags::parse(rest)?;
+    match command.as_str() {
+        "train" => train(flags),
+        "eval" => eval(flags),
+        "trace" => trace(flags),
+        "--help" | "-h" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command \"{other}\": use train, eval or trace\n{USAGE}"
+        )),
+    }
+}
+
+/// `--name value` pairs and bare `--switch`es, each allowed once.
+struct Flags {
+    values: BTreeMap<String, String>,
+    switches: Vec<String>,
+}
+
+const SWITCHES: [&str; 1] = ["json"];
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Flags, String> {
+        let mut flags = Flags {
+            values: BTreeMap::new(),
+            switches: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let name = arg
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument \"{arg}\" (flags start with --)"))?;
+            if SWITCHES.contains(&name) {
+                flags.switches.push(name.to_string());
+                continue;
+            }
+            let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+            if flags
+                .values
+                .insert(name.to_string(), value.clone())
+                .is_some()
+            {
+                return Err(format!("--{name} is given twice"));
+            }
+        }
+        Ok(flags)
+    }
+
+    /// Takes the flags that are config fields into `config`, validated by `LabConfig::set`.
+    fn apply_config(&mut self, config: &mut LabConfig, fields: &[&str]) -> Result<(), String> {
+        for field in fields {
+            if let Some(value) = self.values.remove(*field) {
+                config.set(field, &value).map_err(|e| format!("--{e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, name: &str) -> Option<String> {
+        self.values.remove(name)
+    }
+
+    fn finish(self, command: &str) -> Result<(), String> {
+        match self.values.keys().next() {
+            Some(unknown) => Err(format!("{command} does not take --{unknown}\n{USAGE}")),
+            None => Ok(()),
+        }
+    }
+}
+
+#[allow(deprecated)] // ndarray is the design card's CPU backend; flex is measured beside it
+fn cpu_device() -> burn::tensor::Device {
+    burn::tensor::Device::ndarray()
+}
+
+/// Reads a `.pth` or our `.json` weights file.
+fn read_weights(path: &Path) -> Result<(Option<LabConfig>, StateDict), String> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file = weights::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok((Some(file.config), file.tensors))
+    } else {
+        weights::read_pth(path)
+            .map(|d| (None, d))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The model shape for eval/trace: read off the file, with `--cell/--layers/--hidden` checked against it.
+fn weights_config(flags: &mut Flags) -> Result<(LabConfig, StateDict), String> {
+    let path = PathBuf::from(flags.take("weights").ok_or("--weights FILE is required")?);
+    let (saved, dict) = read_weights(&path)?;
+    let inferred = ModelShape::infer(&dict).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut config = saved.unwrap_or_default();
+    config.cell = inferred.cell;
+    config.layers = inferred.layers;
+    config.hidden = inferred.hidden;
+    let mut asked = config.clone();
+    flags.apply_config(&mut asked, &["cell", "layers", "hidden"])?;
+    ModelShape::from(&asked)
+        .check(&dict)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((asked, dict))
+}
+
+fn train(mut flags: Flags) -> Result<(), String> {
+    let mut config = LabConfig::default();
+    flags.apply_config(
+        &mut config,
+        &[
+            "epochs", "cell", "hidden", "layers", "dropout", "lr", "seed", "window", "points",
+        ],
+    )?;
+    let init = flags.take("init").map(PathBuf::from);
+    let history = flags.take("history").map(PathBuf::from);
+    let out = PathBuf::from(flags.take("out").unwrap_or_else(|| "gru-lab-out".into()));
+    flags.finish("train")?;
+
+    println!("Starting GRU sine wave prediction experiment...");
+    let device = cpu_device();
+    let mut trainer = match &init {
+        Some(path) => {
+            let (_, dict) = read_weights(path)?;
+            Trainer::from_state_dict(config.clone(), &dict, &device)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Trainer::new(config.clone(), &device),
+    };
+    let samples = trainer.data.samples();
+    println!(
+        "Data shape: X=[{samples}, {}, 1], y=[{samples}, 1]",
+        config.window
+    );
+    println!("Cell: {}, backend: ndarray (CPU)", config.cell.name());
+    println!(
+        "Number of model parameters: {}",
+        thousands(config.parameter_count())
+    );
+    println!("Starting GRU model training...");
+    let mut csv = String::from("epoch,loss,lr,grad_norm,ms\n");
+    for _ in 0..config.epochs {
+        let report = pollster::block_on(trainer.step_epoch()).map_err(|e| e.to_string())?;
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{:.3}",
+            report.epoch, report.loss, report.lr, report.grad_norm, report.ms
+        );
+        if report.epoch % 20 == 0 {
+            println!(
+                "Epoch [{}/{}], Loss: {:.6}, LR: {:.6}",
+                report.epoch, config.epochs, report.loss, report.lr
+            );
+        }
+    }
+    let predictions = pollster::block_on(trainer.predictions())?;
+    println!("Model evaluation results:");
+    println!(
+        "{}",
+        Metrics::of(&predictions, &trainer.data.targets).lines()
+    );
+
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let figure = out.join("gru_sine_wave_results.png");
+    let losses: Vec<f64> = trainer.history.iter().map(|r| r.loss).collect();
+    draw_png(
+        &figure,
+        &trainer.data,
+        &predictions,
+        &losses,
+        trainer.scheduler.lr,
+    )?;
+    let diagram = out.join("gru_model_architecture.svg");
+    write(&diagram, &architecture_svg(&config))?;
+    let model_file = out.join("gru_sine_wave_model.json");
+    let dict = pollster::block_on(trainer.state_dict())?;
+    write(&model_file, &weights::to_json(&config, &dict))?;
+    if let Some(path) = history {
+        write(&path, &csv)?;
+    }
+    println!("Generated files:");
+    for f in [&figure, &diagram, &model_file] {
+        println!("- {}", f.display());
+    }
+    Ok(())
+}
+
+fn eval(mut flags: Flags) -> Result<(), String> {
+    let (config, dict) = weights_config(&mut flags)?;
+    flags.finish("eval")?;
+    let trainer =
+        Trainer::from_state_dict(config, &dict, &cpu_device()).map_err(|e| e.to_string())?;
+    let predictions = pollster::block_on(trainer.predictions())?;
+    println!(
+        "{}",
+        Metrics::of(&predictions, &trainer.data.targets).lines()
+    );
+    Ok(())
+}
+
+fn trace(mut flags: Flags) -> Result<(), String> {
+    let (config, dict) = weights_config(&mut flags)?;
+    let window = flags
+        .take("window")
+        .ok_or("--window v1,...,vT is required")?;
+    if !flags.switches.iter().any(|s| s == "json") {
+        return Err("trace prints JSON only: add --json".into());
+    }
+    flags.finish("trace")?;
+    let values: Vec<f32> = window
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("--window value \"{v}\" is not a finite number"))
+        })
+        .collect::<Result<_, _>>()?;
+    let device = cpu_device();
+    let shape = ModelShape::from(&config);
+    let model = gru_lab::model::GruModel::from_state_dict(shape, 0.0, &dict, &device)
+        .map_err(|e| e.to_string())?;
+    let steps = values.len();
+    let inputs = burn::tensor::Tensor::from_data(
+        burn::tensor::TensorData::new(values, [1, steps, 1]),
+        &device,
+    );
+    let trace = pollster::block_on(model.trace(inputs, None, &[0]))?.remove(0);
+    let json = serde_json::json!({
+        "cell": config.cell.name(),
+        "prediction": trace.prediction,
+        "layers": trace.layers,
+    });
+    println!("{json}");
+    Ok(())
+}
+
+fn draw_png(
+    path: &Path,
+    data: &SineDataset,
+    predictions: &[f32],
+    losses: &[f64],
+    lr: f64,
+) -> Result<(), String> {
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        include_bytes!("../assets/LiberationSans-Regular.ttf"),
+    )
+    .map_err(|_| "the bundled font is invalid".to_string())?;
+    let root = BitMapBackend::new(path, (1500, 1000)).into_drawing_area();
+    draw_results_figure(
+        &root,
+        &Theme::LIGHT,
+        data.target_times(),
+        &data.targets,
+        predictions,
+        losses,
+        lr,
+    )?;
+    root.present()
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `9729` → `9,729`, as Python's `{:,}`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separator() {
+        assert_eq!(super::thousands(9729), "9,729");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn cell_names_parse() {
+        let mut c = super::LabConfig::default();
+        c.set("cell", "pytorch").unwrap();
+        assert_eq!(c.cell, gru_lab::config::CellKind::Pytorch);
+    }
+}

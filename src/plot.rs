@@ -1,0 +1,524 @@
+//! Every chart of the lab, drawn with plotters and generic over its `DrawingBackend`: the page draws
+//! them on HTML canvases (plotters-canvas), the CLI into a PNG (the tutorial's 4-panel results figure).
+//!
+//! The gate heatmaps use [`GateLayout`], a pure function of the canvas size and the model shape, so the
+//! page's hover read-out hits exactly the cell that was drawn.
+
+use crate::gru::{GateKind, SampleTrace};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Any drawing failure, as text (the backends' error types differ).
+pub type PlotResult = Result<(), String>;
+
+fn fail<E: std::fmt::Display>(e: E) -> String {
+    format!("drawing failed: {e}")
+}
+
+/// Colours of one colour scheme (the page follows `prefers-color-scheme`).
+#[derive(Clone, Copy, Debug)]
+pub struct Theme {
+    pub background: RGBColor,
+    pub foreground: RGBColor,
+    pub grid: RGBColor,
+    pub truth: RGBColor,
+    pub prediction: RGBColor,
+    pub error: RGBColor,
+    pub loss: RGBColor,
+}
+
+impl Theme {
+    pub const LIGHT: Theme = Theme {
+        background: RGBColor(255, 255, 255),
+        foreground: RGBColor(33, 37, 41),
+        grid: RGBColor(222, 226, 230),
+        truth: RGBColor(0, 114, 178),
+        prediction: RGBColor(213, 94, 0),
+        error: RGBColor(0, 158, 115),
+        loss: RGBColor(0, 114, 178),
+    };
+    pub const DARK: Theme = Theme {
+        background: RGBColor(24, 26, 31),
+        foreground: RGBColor(230, 232, 235),
+        grid: RGBColor(60, 64, 72),
+        truth: RGBColor(86, 180, 233),
+        prediction: RGBColor(230, 159, 0),
+        error: RGBColor(0, 158, 115),
+        loss: RGBColor(86, 180, 233),
+    };
+
+    fn text(&self, size: u32) -> TextStyle<'static> {
+        ("sans-serif", size).into_font().color(&self.foreground)
+    }
+}
+
+fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        (-1.0, 1.0)
+    } else if hi - lo < 1e-9 {
+        (lo - 1e-3, hi + 1e-3)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// Prediction against the truth over the whole series; `selected` marks the window whose gates are shown.
+pub fn draw_prediction<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    times: &[f64],
+    truth: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+) -> PlotResult {
+    let (t0, t1) = min_max(times.iter().copied());
+    let (lo, hi) = min_max(truth.iter().chain(predictions).map(|&v| v as f64));
+    let pad = (hi - lo) * 0.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption("Sine wave: truth and prediction", theme.text(15))
+        .margin(8)
+        .x_label_area_size(26)
+        .y_label_area_size(44)
+        .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(12))
+        .x_desc("t")
+        .draw()
+        .map_err(fail)?;
+    if let Some(s) = selected.filter(|&s| s < times.len()) {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [
+                    (times[s] - (t1 - t0) * 0.004, lo - pad),
+                    (times[s] + (t1 - t0) * 0.004, hi + pad),
+                ],
+                theme.foreground.mix(0.15).filled(),
+            )))
+            .map_err(fail)?;
+    }
+    let pairs = |v: &[f32]| {
+        times
+            .iter()
+            .zip(v)
+            .map(|(&t, &y)| (t, y as f64))
+            .collect::<Vec<_>>()
+    };
+    chart
+        .draw_series(LineSeries::new(pairs(truth), theme.truth.stroke_width(2)))
+        .map_err(fail)?
+        .label("truth")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], theme.truth.stroke_width(2)));
+    if !predictions.is_empty() {
+        let color = theme.prediction;
+        chart
+            .draw_series(LineSeries::new(pairs(predictions), color.stroke_width(2)))
+            .map_err(fail)?
+            .label("prediction")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(theme.text(12))
+        .background_style(theme.background.mix(0.8))
+        .border_style(theme.grid)
+        .draw()
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// The prediction error `truth − prediction` over time, with a zero line.
+pub fn draw_error<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    times: &[f64],
+    errors: &[f32],
+) -> PlotResult {
+    let (t0, t1) = min_max(times.iter().copied());
+    let (lo, hi) = min_max(errors.iter().map(|&e| e as f64).chain([0.0]));
+    let mut chart = ChartBuilder::on(area)
+        .caption("Prediction error (truth − prediction)", theme.text(13))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(60)
+        .build_cartesian_2d(t0..t1, lo..hi)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(11))
+        .y_label_formatter(&|v| format!("{v:.3}"))
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(t0, 0.0), (t1, 0.0)],
+            theme.foreground.mix(0.5),
+        ))
+        .map_err(fail)?;
+    chart
+        .draw_series(LineSeries::new(
+            times.iter().zip(errors).map(|(&t, &e)| (t, e as f64)),
+            theme.error.stroke_width(1),
+        ))
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Training loss per epoch on a log scale (the tutorial's `set_yscale('log')`), captioned with the lr.
+pub fn draw_loss<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    losses: &[f64],
+    lr: f64,
+    epoch_budget: usize,
+) -> PlotResult {
+    let finite: Vec<f64> = losses
+        .iter()
+        .copied()
+        .filter(|l| l.is_finite() && *l > 0.0)
+        .collect();
+    let (lo, hi) = if finite.is_empty() {
+        (1e-4, 1.0)
+    } else {
+        let (lo, hi) = min_max(finite.iter().copied());
+        (lo * 0.8, hi * 1.25)
+    };
+    let x_end = epoch_budget.max(losses.len()).max(2);
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("Training loss (MSE, log scale) · lr {lr:.6}"),
+            theme.text(15),
+        )
+        .margin(8)
+        .x_label_area_size(26)
+        .y_label_area_size(56)
+        .build_cartesian_2d(1..x_end, (lo..hi).log_scale())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(12))
+        .x_desc("epoch")
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(LineSeries::new(
+            losses
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.is_finite() && **l > 0.0)
+                .map(|(i, &l)| (i + 1, l)),
+            theme.loss.stroke_width(2),
+        ))
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Histogram of the errors in 30 bins (the tutorial's fourth panel).
+pub fn draw_error_histogram<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    errors: &[f32],
+) -> PlotResult {
+    const BINS: usize = 30;
+    let (lo, hi) = min_max(errors.iter().map(|&e| e as f64));
+    let width = (hi - lo) / BINS as f64;
+    let mut counts = [0usize; BINS];
+    for &e in errors {
+        let bin = (((e as f64 - lo) / width) as usize).min(BINS - 1);
+        counts[bin] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption("Error distribution", theme.text(13))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(44)
+        .build_cartesian_2d(lo..hi, 0.0..top)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(11))
+        .x_label_formatter(&|v| format!("{v:.3}"))
+        .y_desc("frequency")
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(counts.iter().enumerate().map(|(i, &c)| {
+            let x0 = lo + i as f64 * width;
+            Rectangle::new(
+                [(x0, 0.0), (x0 + width, c as f64)],
+                theme.prediction.mix(0.75).filled(),
+            )
+        }))
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// The tutorial's `gru_sine_wave_results.png`: prediction, loss, error, histogram in a 2×2 grid.
+pub fn draw_results_figure<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    times: &[f64],
+    truth: &[f32],
+    predictions: &[f32],
+    losses: &[f64],
+    lr: f64,
+) -> PlotResult {
+    area.fill(&theme.background).map_err(fail)?;
+    let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+    let panels = area.split_evenly((2, 2));
+    draw_prediction(&panels[0], theme, times, truth, predictions, None)?;
+    draw_loss(&panels[1], theme, losses, lr, losses.len())?;
+    draw_error(&panels[2], theme, times, &errors)?;
+    draw_error_histogram(&panels[3], theme, &errors)
+}
+
+/// A diverging, colour-blind-safe scale (ColorBrewer PuOr ends around a neutral grey-white centre):
+/// `v = lo` is purple-blue, the midpoint white, `v = hi` orange.
+pub fn diverging(v: f32, lo: f32, hi: f32) -> RGBColor {
+    const LOW: (f32, f32, f32) = (84.0, 39.0, 136.0);
+    const MID: (f32, f32, f32) = (247.0, 247.0, 247.0);
+    const HIGH: (f32, f32, f32) = (179.0, 88.0, 6.0);
+    let x = if v.is_finite() {
+        ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 2.0 - 1.0
+    } else {
+        0.0
+    };
+    let (a, b, t) = if x < 0.0 {
+        (MID, LOW, -x)
+    } else {
+        (MID, HIGH, x)
+    };
+    let mix = |p: f32, q: f32| (p + (q - p) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Where each heatmap of the gate chart sits: one row per layer, one column per gate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateLayout {
+    pub layers: usize,
+    pub steps: usize,
+    pub hidden: usize,
+    /// Left edge of column `g` is `left + g * (cell_w * steps + gap)`.
+    pub left: f64,
+    pub top: f64,
+    pub cell_w: f64,
+    pub cell_h: f64,
+    pub gap: f64,
+    pub row_gap: f64,
+}
+
+/// What the pointer is over in the gate chart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GateHit {
+    pub layer: usize,
+    pub gate: GateKind,
+    pub step: usize,
+    pub unit: usize,
+}
+
+const HEADER: f64 = 22.0;
+const LEGEND: f64 = 34.0;
+const ROW_LABEL: f64 = 54.0;
+
+impl GateLayout {
+    /// Fits `layers × 4` heatmaps of `steps × hidden` cells into a `width × height` canvas.
+    pub fn new(width: f64, height: f64, layers: usize, steps: usize, hidden: usize) -> GateLayout {
+        let gap = 14.0;
+        let row_gap = 22.0;
+        let gates = GateKind::ALL.len() as f64;
+        let cell_w =
+            ((width - ROW_LABEL - 8.0 - gap * (gates - 1.0)) / (gates * steps as f64)).max(1.0);
+        let rows_h = height - HEADER - LEGEND - row_gap * layers as f64;
+        let cell_h = (rows_h / (layers * hidden) as f64).max(1.0);
+        GateLayout {
+            layers,
+            steps,
+            hidden,
+            left: ROW_LABEL,
+            top: HEADER + row_gap,
+            cell_w,
+            cell_h,
+            gap,
+            row_gap,
+        }
+    }
+
+    /// Top-left corner of the heatmap of `layer`, gate column `g`.
+    pub fn origin(&self, layer: usize, g: usize) -> (f64, f64) {
+        let x = self.left + g as f64 * (self.cell_w * self.steps as f64 + self.gap);
+        let y = self.top + layer as f64 * (self.cell_h * self.hidden as f64 + self.row_gap);
+        (x, y)
+    }
+
+    /// The heatmap cell under the point `(x, y)`, if any.
+    pub fn hit(&self, x: f64, y: f64) -> Option<GateHit> {
+        for layer in 0..self.layers {
+            for (g, gate) in GateKind::ALL.iter().enumerate() {
+                let (x0, y0) = self.origin(layer, g);
+                let (dx, dy) = (x - x0, y - y0);
+                if dx >= 0.0 && dy >= 0.0 {
+                    let step = (dx / self.cell_w) as usize;
+                    let unit = (dy / self.cell_h) as usize;
+                    if step < self.steps && unit < self.hidden {
+                        return Some(GateHit {
+                            layer,
+                            gate: *gate,
+                            step,
+                            unit,
+                        });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn legend_y(&self) -> f64 {
+        self.origin(self.layers, 0).1 - self.row_gap + 6.0
+    }
+}
+
+/// Heatmaps of z, r, the candidate and h for one window: time step → right, hidden unit → down.
+pub fn draw_gates<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    layout: &GateLayout,
+    trace: &SampleTrace,
+    candidate_symbol: &str,
+) -> PlotResult {
+    area.fill(&theme.background).map_err(fail)?;
+    let px = |v: f64| v.round() as i32;
+    for (g, gate) in GateKind::ALL.iter().enumerate() {
+        let (x0, _) = layout.origin(0, g);
+        let name = match gate {
+            GateKind::Candidate => format!("candidate {candidate_symbol}"),
+            other => other.title().to_string(),
+        };
+        area.draw(&Text::new(name, (px(x0), 4), theme.text(13)))
+            .map_err(fail)?;
+    }
+    for (layer, gates) in trace.layers.iter().enumerate() {
+        let (_, y_row) = layout.origin(layer, 0);
+        area.draw(&Text::new(
+            format!("layer {}", layer + 1),
+            (2, px(y_row) - 16),
+            theme.text(12),
+        ))
+        .map_err(fail)?;
+        for (g, gate) in GateKind::ALL.iter().enumerate() {
+            let (x0, y0) = layout.origin(layer, g);
+            let (lo, hi) = gate.range();
+            let values = gates.get(*gate);
+            for (step, row) in values.iter().enumerate() {
+                for (unit, &v) in row.iter().enumerate() {
+                    let x = x0 + step as f64 * layout.cell_w;
+                    let y = y0 + unit as f64 * layout.cell_h;
+                    area.draw(&Rectangle::new(
+                        [
+                            (px(x), px(y)),
+                            (px(x + layout.cell_w), px(y + layout.cell_h)),
+                        ],
+                        diverging(v, lo, hi).filled(),
+                    ))
+                    .map_err(fail)?;
+                }
+            }
+            let (w, h) = (
+                layout.cell_w * layout.steps as f64,
+                layout.cell_h * layout.hidden as f64,
+            );
+            area.draw(&Rectangle::new(
+                [(px(x0), px(y0)), (px(x0 + w), px(y0 + h))],
+                theme.grid.stroke_width(1),
+            ))
+            .map_err(fail)?;
+        }
+    }
+    draw_gate_legend(area, theme, layout)
+}
+
+/// Two colour bars: sigmoid gates in [0, 1], tanh quantities in [−1, 1].
+fn draw_gate_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    layout: &GateLayout,
+) -> PlotResult {
+    let y = layout.legend_y().round() as i32;
+    let bars = [
+        ("z, r (sigmoid)", 0.0f32, 1.0f32),
+        ("candidate, h (tanh)", -1.0, 1.0),
+    ];
+    for (i, (label, lo, hi)) in bars.iter().enumerate() {
+        let x0 = layout.left as i32 + i as i32 * 260;
+        for k in 0..100 {
+            let v = lo + (hi - lo) * k as f32 / 99.0;
+            area.draw(&Rectangle::new(
+                [(x0 + k, y), (x0 + k + 1, y + 10)],
+                diverging(v, *lo, *hi).filled(),
+            ))
+            .map_err(fail)?;
+        }
+        area.draw(&Text::new(format!("{lo}"), (x0 - 14, y), theme.text(11)))
+            .map_err(fail)?;
+        area.draw(&Text::new(format!("{hi}"), (x0 + 104, y), theme.text(11)))
+            .map_err(fail)?;
+        area.draw(&Text::new(label.to_string(), (x0 + 124, y), theme.text(11)))
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diverging_scale_ends_and_middle() {
+        assert_eq!(diverging(0.5, 0.0, 1.0), RGBColor(247, 247, 247));
+        assert_eq!(diverging(0.0, 0.0, 1.0), RGBColor(84, 39, 136));
+        assert_eq!(diverging(1.0, -1.0, 1.0), RGBColor(179, 88, 6));
+        assert_eq!(diverging(f32::NAN, -1.0, 1.0), RGBColor(247, 247, 247));
+    }
+
+    #[test]
+    fn layout_hits_every_cell_it_draws() {
+        let layout = GateLayout::new(900.0, 500.0, 2, 10, 32);
+        for layer in 0..2 {
+            for g in 0..4 {
+                let (x0, y0) = layout.origin(layer, g);
+                let hit = layout
+                    .hit(x0 + layout.cell_w * 3.5, y0 + layout.cell_h * 7.5)
+                    .expect("inside a heatmap");
+                assert_eq!(
+                    (hit.layer, hit.gate, hit.step, hit.unit),
+                    (layer, GateKind::ALL[g], 3, 7)
+                );
+            }
+        }
+        assert_eq!(layout.hit(1.0, 1.0), None);
+        let (x_last, y_last) = layout.origin(1, 3);
+        assert!(x_last + layout.cell_w * 10.0 <= 900.0);
+        assert!(y_last + layout.cell_h * 32.0 <= 500.0);
+    }
+}
