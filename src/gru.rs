@@ -74,7 +74,7 @@ impl GateKind {
 }
 
 /// One layer's gates for one sample, each `[T][H]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct LayerGates {
     pub r: Vec<Vec<f32>>,
     pub z: Vec<Vec<f32>>,
@@ -94,7 +94,7 @@ impl LayerGates {
 }
 
 /// Every layer's gates for one window, plus the model's prediction for it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct SampleTrace {
     pub sample: usize,
     pub prediction: f32,

@@ -13,4 +13,6 @@ pub mod model;
 pub mod plot;
 pub mod rng;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod weights;

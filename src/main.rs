@@ -278,7 +278,9 @@ fn trace(mut flags: Flags) -> Result<(), String> {
         burn::tensor::TensorData::new(values, [1, steps, 1]),
         &device,
     );
-    let trace = pollster::block_on(model.trace(inputs, None, &[0]))?.remove(0);
+    let trace = pollster::block_on(model.trace(inputs, None, &[0]))?
+        .traces
+        .remove(0);
     let json = serde_json::json!({
         "cell": config.cell.name(),
         "prediction": trace.prediction,

@@ -464,19 +464,26 @@ impl GruModel {
         inputs: Tensor<3>,
         h0: Option<Tensor<3>>,
         samples: &[usize],
-    ) -> Result<Vec<SampleTrace>, String> {
+    ) -> Result<Evaluation, String> {
         let model = self.valid();
         let output = model.forward(inputs.inner(), h0.map(Tensor::inner), &[], Some(samples));
         read_traces(samples, output.prediction, output.recordings).await
     }
 }
 
-/// Reads recorded gate tensors and the predictions of the recorded samples into plain traces.
+/// Every row's prediction and the gates of the recorded rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    pub predictions: Vec<f32>,
+    pub traces: Vec<SampleTrace>,
+}
+
+/// Reads the predictions and the recorded gate tensors in one transfer.
 async fn read_traces(
     samples: &[usize],
     predictions: Tensor<2>,
     recordings: Vec<LayerRecording>,
-) -> Result<Vec<SampleTrace>, String> {
+) -> Result<Evaluation, String> {
     let mut transaction = Transaction::default().register(predictions);
     let mut dims = Vec::new();
     for rec in recordings {
@@ -523,5 +530,8 @@ async fn read_traces(
             });
         }
     }
-    Ok(traces)
+    Ok(Evaluation {
+        predictions,
+        traces,
+    })
 }

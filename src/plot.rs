@@ -25,6 +25,9 @@ pub struct Theme {
     pub prediction: RGBColor,
     pub error: RGBColor,
     pub loss: RGBColor,
+    /// Device pixels per CSS pixel (`devicePixelRatio`): every size below is multiplied by it, so the
+    /// page's canvases can be drawn at full resolution and stay crisp on HiDPI screens.
+    pub scale: f64,
 }
 
 impl Theme {
@@ -36,6 +39,7 @@ impl Theme {
         prediction: RGBColor(213, 94, 0),
         error: RGBColor(0, 158, 115),
         loss: RGBColor(0, 114, 178),
+        scale: 1.0,
     };
     pub const DARK: Theme = Theme {
         background: RGBColor(24, 26, 31),
@@ -45,10 +49,30 @@ impl Theme {
         prediction: RGBColor(230, 159, 0),
         error: RGBColor(0, 158, 115),
         loss: RGBColor(86, 180, 233),
+        scale: 1.0,
     };
 
+    /// This theme at `scale` device pixels per CSS pixel.
+    pub fn scaled(self, scale: f64) -> Theme {
+        Theme {
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+            ..self
+        }
+    }
+
+    /// A length of `css` CSS pixels in device pixels.
+    pub fn px(&self, css: f64) -> u32 {
+        (css * self.scale).round().max(1.0) as u32
+    }
+
     fn text(&self, size: u32) -> TextStyle<'static> {
-        ("sans-serif", size).into_font().color(&self.foreground)
+        ("sans-serif", self.px(size as f64))
+            .into_font()
+            .color(&self.foreground)
     }
 }
 
@@ -81,14 +105,14 @@ pub fn draw_prediction<DB: DrawingBackend>(
     let pad = (hi - lo) * 0.1;
     let mut chart = ChartBuilder::on(area)
         .caption("Sine wave: truth and prediction", theme.text(15))
-        .margin(8)
-        .x_label_area_size(26)
-        .y_label_area_size(44)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(26.0))
+        .y_label_area_size(theme.px(44.0))
         .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))
         .map_err(fail)?;
     chart
         .configure_mesh()
-        .light_line_style(theme.grid)
+        .light_line_style(theme.grid.mix(0.35))
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(12))
@@ -114,14 +138,20 @@ pub fn draw_prediction<DB: DrawingBackend>(
             .collect::<Vec<_>>()
     };
     chart
-        .draw_series(LineSeries::new(pairs(truth), theme.truth.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            pairs(truth),
+            theme.truth.stroke_width(theme.px(2.0)),
+        ))
         .map_err(fail)?
         .label("truth")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], theme.truth.stroke_width(2)));
     if !predictions.is_empty() {
         let color = theme.prediction;
         chart
-            .draw_series(LineSeries::new(pairs(predictions), color.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                pairs(predictions),
+                color.stroke_width(theme.px(2.0)),
+            ))
             .map_err(fail)?
             .label("prediction")
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
@@ -148,14 +178,14 @@ pub fn draw_error<DB: DrawingBackend>(
     let (lo, hi) = min_max(errors.iter().map(|&e| e as f64).chain([0.0]));
     let mut chart = ChartBuilder::on(area)
         .caption("Prediction error (truth − prediction)", theme.text(13))
-        .margin(8)
-        .x_label_area_size(24)
-        .y_label_area_size(60)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(24.0))
+        .y_label_area_size(theme.px(60.0))
         .build_cartesian_2d(t0..t1, lo..hi)
         .map_err(fail)?;
     chart
         .configure_mesh()
-        .light_line_style(theme.grid)
+        .light_line_style(theme.grid.mix(0.35))
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(11))
@@ -171,7 +201,7 @@ pub fn draw_error<DB: DrawingBackend>(
     chart
         .draw_series(LineSeries::new(
             times.iter().zip(errors).map(|(&t, &e)| (t, e as f64)),
-            theme.error.stroke_width(1),
+            theme.error.stroke_width(theme.px(1.0)),
         ))
         .map_err(fail)?;
     Ok(())
@@ -202,14 +232,14 @@ pub fn draw_loss<DB: DrawingBackend>(
             format!("Training loss (MSE, log scale) · lr {lr:.6}"),
             theme.text(15),
         )
-        .margin(8)
-        .x_label_area_size(26)
-        .y_label_area_size(56)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(26.0))
+        .y_label_area_size(theme.px(56.0))
         .build_cartesian_2d(1..x_end, (lo..hi).log_scale())
         .map_err(fail)?;
     chart
         .configure_mesh()
-        .light_line_style(theme.grid)
+        .light_line_style(theme.grid.mix(0.35))
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(12))
@@ -224,7 +254,7 @@ pub fn draw_loss<DB: DrawingBackend>(
                 .enumerate()
                 .filter(|(_, l)| l.is_finite() && **l > 0.0)
                 .map(|(i, &l)| (i + 1, l)),
-            theme.loss.stroke_width(2),
+            theme.loss.stroke_width(theme.px(2.0)),
         ))
         .map_err(fail)?;
     Ok(())
@@ -247,14 +277,14 @@ pub fn draw_error_histogram<DB: DrawingBackend>(
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
     let mut chart = ChartBuilder::on(area)
         .caption("Error distribution", theme.text(13))
-        .margin(8)
-        .x_label_area_size(24)
-        .y_label_area_size(44)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(24.0))
+        .y_label_area_size(theme.px(44.0))
         .build_cartesian_2d(lo..hi, 0.0..top)
         .map_err(fail)?;
     chart
         .configure_mesh()
-        .light_line_style(theme.grid)
+        .light_line_style(theme.grid.mix(0.35))
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(11))
@@ -343,20 +373,30 @@ const ROW_LABEL: f64 = 54.0;
 
 impl GateLayout {
     /// Fits `layers × 4` heatmaps of `steps × hidden` cells into a `width × height` canvas.
-    pub fn new(width: f64, height: f64, layers: usize, steps: usize, hidden: usize) -> GateLayout {
-        let gap = 14.0;
-        let row_gap = 22.0;
+    /// `scale` is device pixels per CSS pixel, as in [`Theme::scale`].
+    pub fn new(
+        width: f64,
+        height: f64,
+        layers: usize,
+        steps: usize,
+        hidden: usize,
+        scale: f64,
+    ) -> GateLayout {
+        let (header, legend, row_label) = (HEADER * scale, LEGEND * scale, ROW_LABEL * scale);
+        let gap = 14.0 * scale;
+        let row_gap = 22.0 * scale;
         let gates = GateKind::ALL.len() as f64;
-        let cell_w =
-            ((width - ROW_LABEL - 8.0 - gap * (gates - 1.0)) / (gates * steps as f64)).max(1.0);
-        let rows_h = height - HEADER - LEGEND - row_gap * layers as f64;
+        let cell_w = ((width - row_label - 8.0 * scale - gap * (gates - 1.0))
+            / (gates * steps as f64))
+            .max(1.0);
+        let rows_h = height - header - legend - row_gap * layers as f64;
         let cell_h = (rows_h / (layers * hidden) as f64).max(1.0);
         GateLayout {
             layers,
             steps,
             hidden,
-            left: ROW_LABEL,
-            top: HEADER + row_gap,
+            left: row_label,
+            top: header + row_gap,
             cell_w,
             cell_h,
             gap,
@@ -395,7 +435,7 @@ impl GateLayout {
     }
 
     fn legend_y(&self) -> f64 {
-        self.origin(self.layers, 0).1 - self.row_gap + 6.0
+        self.origin(self.layers, 0).1 - self.row_gap * 0.6
     }
 }
 
@@ -415,14 +455,18 @@ pub fn draw_gates<DB: DrawingBackend>(
             GateKind::Candidate => format!("candidate {candidate_symbol}"),
             other => other.title().to_string(),
         };
-        area.draw(&Text::new(name, (px(x0), 4), theme.text(13)))
-            .map_err(fail)?;
+        area.draw(&Text::new(
+            name,
+            (px(x0), theme.px(4.0) as i32),
+            theme.text(13),
+        ))
+        .map_err(fail)?;
     }
     for (layer, gates) in trace.layers.iter().enumerate() {
         let (_, y_row) = layout.origin(layer, 0);
         area.draw(&Text::new(
             format!("layer {}", layer + 1),
-            (2, px(y_row) - 16),
+            (2, px(y_row) - theme.px(16.0) as i32),
             theme.text(12),
         ))
         .map_err(fail)?;
@@ -450,7 +494,7 @@ pub fn draw_gates<DB: DrawingBackend>(
             );
             area.draw(&Rectangle::new(
                 [(px(x0), px(y0)), (px(x0 + w), px(y0 + h))],
-                theme.grid.stroke_width(1),
+                theme.grid.stroke_width(theme.px(1.0)),
             ))
             .map_err(fail)?;
         }
@@ -503,7 +547,7 @@ mod tests {
 
     #[test]
     fn layout_hits_every_cell_it_draws() {
-        let layout = GateLayout::new(900.0, 500.0, 2, 10, 32);
+        let layout = GateLayout::new(900.0, 500.0, 2, 10, 32, 1.0);
         for layer in 0..2 {
             for g in 0..4 {
                 let (x0, y0) = layout.origin(layer, g);

@@ -5,8 +5,7 @@
 
 use crate::config::LabConfig;
 use crate::data::SineDataset;
-use crate::gru::SampleTrace;
-use crate::model::{GruModel, ModelShape, StateDict, WeightsError};
+use crate::model::{Evaluation, GruModel, ModelShape, StateDict, WeightsError};
 use crate::rng::SplitMix64;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
@@ -265,8 +264,8 @@ impl Trainer {
             .map_err(|e| format!("reading predictions failed: {e:?}"))
     }
 
-    /// The gates of the chosen windows, plus their predictions, in evaluation mode.
-    pub async fn trace(&self, samples: &[usize]) -> Result<Vec<SampleTrace>, String> {
+    /// Every window's prediction and the gates of the chosen windows, in evaluation mode (one pass).
+    pub async fn evaluate(&self, samples: &[usize]) -> Result<Evaluation, String> {
         let idx: Vec<usize> = samples
             .iter()
             .map(|&s| s.min(self.data.samples() - 1))

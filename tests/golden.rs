@@ -169,7 +169,9 @@ fn forward_and_gates_match_pytorch() {
             &device,
         );
         let samples: Vec<usize> = (0..b).collect();
-        let traces = pollster::block_on(model.trace(x, Some(h0), &samples)).unwrap();
+        let traces = pollster::block_on(model.trace(x, Some(h0), &samples))
+            .unwrap()
+            .traces;
         let expected_pred = floats(&case.json["prediction"]);
         for (s, trace) in traces.iter().enumerate() {
             assert_close(

@@ -1,0 +1,401 @@
+//! The only wasm glue: what the page's JavaScript calls. Two halves, one module build:
+//!
+//! - [`Session`] lives in the training Web Worker (`www/worker.js`): it picks the backend (WebGPU when
+//!   an adapter comes up, ndarray otherwise), trains one epoch per call and reads everything back
+//!   asynchronously, never with a sync read.
+//! - The free functions serve the page's main thread: config validation (the one validation layer),
+//!   the charts drawn with plotters on canvases, the architecture SVG and the gate hit-test for hovering.
+
+use crate::config::{ConfigError, LabConfig};
+use crate::data::SineDataset;
+use crate::diagram;
+use crate::gru::SampleTrace;
+use crate::plot::{self, GateLayout, Theme};
+use crate::train::{TrainError, Trainer};
+use burn::tensor::Device;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A config error as the page shows it.
+#[derive(Serialize)]
+struct FieldError {
+    field: String,
+    value: String,
+    allowed: String,
+    message: String,
+}
+
+impl From<&ConfigError> for FieldError {
+    fn from(e: &ConfigError) -> Self {
+        FieldError {
+            field: e.field.clone(),
+            value: e.value.clone(),
+            allowed: e.allowed.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Validated {
+    config: LabConfig,
+    query: String,
+    parameters: usize,
+    errors: Vec<FieldError>,
+}
+
+/// Applies `query` (`a=1&b=2`) on top of `base` (a config object, or undefined for the defaults).
+/// Returns `{config, query, parameters, errors: [{field, value, allowed, message}]}`; invalid fields keep
+/// their value from `base`. Keys listed in `foreign` belong to the page (`backend`, `embed`, …).
+#[wasm_bindgen(js_name = applyQuery)]
+pub fn apply_query(base: JsValue, query: &str, foreign: Vec<String>) -> Result<JsValue, JsError> {
+    let base: LabConfig = if base.is_undefined() || base.is_null() {
+        LabConfig::default()
+    } else {
+        serde_wasm_bindgen::from_value(base).map_err(|e| JsError::new(&format!("config: {e}")))?
+    };
+    let foreign: Vec<&str> = foreign.iter().map(String::as_str).collect();
+    let (config, errors) = base.apply_query(query, &foreign);
+    to_js(&Validated {
+        query: config.to_query(),
+        parameters: config.parameter_count(),
+        errors: errors.iter().map(FieldError::from).collect(),
+        config,
+    })
+}
+
+/// The architecture diagram of `config` as SVG text.
+#[wasm_bindgen(js_name = architectureSvg)]
+pub fn architecture_svg(config: JsValue) -> Result<String, JsError> {
+    Ok(diagram::architecture_svg(&config_from(config)?))
+}
+
+/// `[{gate, symbol, equation}]` of a cell variant, in the diagram's order.
+#[wasm_bindgen(js_name = gateEquations)]
+pub fn gate_equations(config: JsValue) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Row {
+        gate: &'static str,
+        symbol: &'static str,
+        equation: &'static str,
+    }
+    let rows: Vec<Row> = diagram::gate_equations(config_from(config)?.cell)
+        .iter()
+        .map(|&(gate, symbol, equation)| Row {
+            gate,
+            symbol,
+            equation,
+        })
+        .collect();
+    to_js(&rows)
+}
+
+fn config_from(value: JsValue) -> Result<LabConfig, JsError> {
+    let config: LabConfig =
+        serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("config: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(config)
+}
+
+fn theme(dark: bool, scale: f64) -> Theme {
+    if dark { Theme::DARK } else { Theme::LIGHT }.scaled(scale)
+}
+
+fn canvas_area(
+    canvas: HtmlCanvasElement,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("no 2D context on canvas"))?;
+    Ok(backend.into_drawing_area())
+}
+
+fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
+    result.map_err(|e| JsError::new(&e))
+}
+
+/// The prediction chart (truth, prediction, the selected window) with the error panel under it.
+#[wasm_bindgen(js_name = drawPrediction)]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_prediction(
+    canvas: HtmlCanvasElement,
+    times: &[f64],
+    truth: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let theme = theme(dark, scale);
+    let area = canvas_area(canvas)?;
+    area.fill(&theme.background)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    let (upper, lower) = area.split_vertically((area.dim_in_pixel().1 as f64 * 0.68) as u32);
+    drawn(plot::draw_prediction(
+        &upper,
+        &theme,
+        times,
+        truth,
+        predictions,
+        selected,
+    ))?;
+    if predictions.len() == truth.len() {
+        let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+        drawn(plot::draw_error(&lower, &theme, times, &errors))?;
+    }
+    Ok(())
+}
+
+/// The loss curve on a log scale.
+#[wasm_bindgen(js_name = drawLoss)]
+pub fn draw_loss(
+    canvas: HtmlCanvasElement,
+    losses: &[f64],
+    lr: f64,
+    epochs: usize,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let theme = theme(dark, scale);
+    let area = canvas_area(canvas)?;
+    area.fill(&theme.background)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    drawn(plot::draw_loss(&area, &theme, losses, lr, epochs))
+}
+
+fn gate_layout(canvas: &HtmlCanvasElement, trace: &SampleTrace, scale: f64) -> GateLayout {
+    let steps = trace.layers.first().map_or(1, |l| l.z.len());
+    let hidden = trace
+        .layers
+        .first()
+        .and_then(|l| l.z.first())
+        .map_or(1, Vec::len);
+    GateLayout::new(
+        canvas.width() as f64,
+        canvas.height() as f64,
+        trace.layers.len(),
+        steps,
+        hidden,
+        scale,
+    )
+}
+
+/// Heatmaps of every layer's gates for one window (`trace` as returned by `Session.step`).
+#[wasm_bindgen(js_name = drawGates)]
+pub fn draw_gates(
+    canvas: HtmlCanvasElement,
+    trace: JsValue,
+    cell: &str,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let trace: SampleTrace =
+        serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
+    let layout = gate_layout(&canvas, &trace, scale);
+    let symbol = if cell == "pytorch" { "n" } else { "h̃" };
+    let theme = theme(dark, scale);
+    drawn(plot::draw_gates(
+        &canvas_area(canvas)?,
+        &theme,
+        &layout,
+        &trace,
+        symbol,
+    ))
+}
+
+/// What the pointer at canvas pixel `(x, y)` is over: `{layer, gate, step, unit, value}` or null.
+#[wasm_bindgen(js_name = gateAt)]
+pub fn gate_at(
+    canvas: HtmlCanvasElement,
+    trace: JsValue,
+    x: f64,
+    y: f64,
+    scale: f64,
+) -> Result<JsValue, JsError> {
+    let trace: SampleTrace =
+        serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
+    let layout = gate_layout(&canvas, &trace, scale);
+    #[derive(Serialize)]
+    struct Hit {
+        layer: usize,
+        gate: &'static str,
+        step: usize,
+        unit: usize,
+        value: f32,
+    }
+    match layout.hit(x, y) {
+        Some(hit) => to_js(&Hit {
+            layer: hit.layer,
+            gate: hit.gate.name(),
+            step: hit.step,
+            unit: hit.unit,
+            value: trace.layers[hit.layer].get(hit.gate)[hit.step][hit.unit],
+        }),
+        None => Ok(JsValue::NULL),
+    }
+}
+
+/// The series the prediction chart draws: `{times, truth}` of every window's target.
+#[wasm_bindgen(js_name = dataset)]
+pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Series<'a> {
+        times: &'a [f64],
+        truth: &'a [f32],
+    }
+    let config = config_from(config)?;
+    let data = SineDataset::new(config.points, config.window);
+    to_js(&Series {
+        times: data.target_times(),
+        truth: &data.targets,
+    })
+}
+
+/// One training run inside the worker.
+#[wasm_bindgen]
+pub struct Session {
+    trainer: Option<Trainer>,
+    backend: String,
+}
+
+/// What one call of `Session.step` or `Session.snapshot` returns to the page.
+#[derive(Serialize)]
+struct Snapshot {
+    report: Option<crate::train::EpochReport>,
+    epoch: usize,
+    lr: f64,
+    predictions: Vec<f32>,
+    trace: Option<SampleTrace>,
+}
+
+#[allow(deprecated)] // ndarray is the design card's CPU backend (Burn 0.22 prefers flex)
+fn ndarray_device() -> Device {
+    Device::ndarray()
+}
+
+#[cfg(feature = "webgpu")]
+async fn webgpu_device() -> Result<Device, String> {
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| format!("{e}"))
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu_device() -> Result<Device, String> {
+    Err("this build has no WebGPU backend".into())
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Starts a run of `config` on `backend`: `"webgpu"` (falls back to ndarray if WebGPU cannot start;
+    /// `backendNote` says why) or `"ndarray"`.
+    pub async fn create(config: JsValue, backend: String) -> Result<Session, JsError> {
+        let config = config_from(config)?;
+        let (device, name) = match backend.as_str() {
+            "webgpu" => match webgpu_device().await {
+                Ok(device) => (device, "WebGPU".to_string()),
+                Err(why) => (
+                    ndarray_device(),
+                    format!("ndarray (WebGPU init failed: {why})"),
+                ),
+            },
+            "ndarray" => (ndarray_device(), "ndarray".to_string()),
+            other => {
+                return Err(JsError::new(&format!(
+                    "backend \"{other}\" is unknown: use webgpu or ndarray"
+                )));
+            }
+        };
+        Ok(Session {
+            trainer: Some(Trainer::new(config, &device)),
+            backend: name,
+        })
+    }
+
+    /// The backend in use, with the reason when it is a fallback.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    /// Changes the learning rate without resetting the run.
+    #[wasm_bindgen(js_name = setLearningRate)]
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), JsError> {
+        let mut checked = LabConfig::default();
+        checked
+            .set("lr", &lr.to_string())
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
+        trainer.set_learning_rate(lr);
+        Ok(())
+    }
+
+    /// Trains one epoch; returns `{report, epoch, lr, predictions, trace}` with the gates of `sample`.
+    /// The trainer is taken out for the duration, so an overlapping call gets an error, never a
+    /// double borrow across the await.
+    pub async fn step(&mut self, sample: usize) -> Result<JsValue, JsError> {
+        let mut trainer = self
+            .trainer
+            .take()
+            .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
+        let result = trainer.step_epoch().await;
+        let snapshot = match result {
+            Ok(report) => snapshot(&trainer, Some(report), sample).await,
+            Err(e) => Err(train_error(e)),
+        };
+        self.trainer = Some(trainer);
+        snapshot
+    }
+
+    /// The current predictions and gates of `sample`, without training.
+    pub async fn snapshot(&mut self, sample: usize) -> Result<JsValue, JsError> {
+        let trainer = self
+            .trainer
+            .take()
+            .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
+        let result = snapshot(&trainer, None, sample).await;
+        self.trainer = Some(trainer);
+        result
+    }
+}
+
+fn train_error(e: TrainError) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+async fn snapshot(
+    trainer: &Trainer,
+    report: Option<crate::train::EpochReport>,
+    sample: usize,
+) -> Result<JsValue, JsError> {
+    let evaluation = trainer
+        .evaluate(&[sample])
+        .await
+        .map_err(|e| JsError::new(&e))?;
+    to_js(&Snapshot {
+        report,
+        epoch: trainer.epoch(),
+        lr: trainer.scheduler.lr,
+        predictions: evaluation.predictions,
+        trace: evaluation.traces.into_iter().next(),
+    })
+}

@@ -1,0 +1,75 @@
+// Shared set-up of the browser tests: a static server over dist/, headless Debian Chromium driven by
+// playwright-core (never a downloaded browser), console errors collected, screenshots saved.
+import { chromium } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export async function start({ webgpu = false } = {}) {
+  const server = await serve(join(ROOT, 'dist'), 0);
+  const profile = mkdtempSync(join(tmpdir(), 'gru-lab-chromium-'));
+  const args = [
+    '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+  ];
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args, headless: true });
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    base,
+    browser,
+    async page(path, { width = 1400, height = 1000 } = {}) {
+      const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1 });
+      page.problems = [];
+      page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`); });
+      page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));
+      await page.goto(base + path);
+      return page;
+    },
+    async close() {
+      await browser.close();
+      server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the lab reports a backend (the worker created its session). */
+export async function ready(page, timeout = 60_000) {
+  await page.waitForFunction(() => {
+    const b = document.querySelector('#backend');
+    return b && /WebGPU|ndarray/.test(b.textContent) && window.gruLab;
+  }, null, { timeout });
+}
+
+export async function epoch(page) {
+  return Number(await page.textContent('#epoch'));
+}
+
+export async function stepTimes(page, n, timeout = 120_000) {
+  const start = await epoch(page);
+  for (let i = 1; i <= n; i++) {
+    await page.click('#step');
+    await page.waitForFunction((want) => Number(document.querySelector('#epoch').textContent) >= want, start + i, { timeout });
+  }
+}
+
+/** Distinct colours in a canvas: a blank or single-colour canvas has 1. */
+export async function colours(page, selector) {
+  return page.$eval(selector, (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 16) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  });
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}

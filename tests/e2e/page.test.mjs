@@ -1,0 +1,156 @@
+// The lab page in headless Chromium without WebGPU (the ndarray fallback path).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, ready, epoch, stepTimes, colours, screenshot } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await start(); });
+after(async () => { await browser.close(); });
+
+function clean(page) {
+  assert.deepEqual(page.problems, [], 'no console errors or page errors');
+}
+
+test('without WebGPU the badge says ndarray and why', async () => {
+  const page = await browser.page('/');
+  await ready(page);
+  const badge = await page.textContent('#backend');
+  assert.match(badge, /ndarray/);
+  assert.match(badge, /no WebGPU adapter|no WebGPU/);
+  assert.equal(await page.getAttribute('#message', 'role'), 'alert');
+  clean(page);
+  await page.close();
+});
+
+test('Step ×3 shows epoch 3 and a loss; the charts are drawn; the diagram has the layers', async () => {
+  const page = await browser.page('/');
+  await ready(page);
+  assert.equal(await epoch(page), 0);
+  await stepTimes(page, 3);
+  assert.equal(await epoch(page), 3);
+  const loss = Number(await page.textContent('#loss'));
+  assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
+  for (const chart of ['#prediction-chart', '#loss-chart', '#gates-chart']) {
+    const n = await colours(page, chart);
+    assert.ok(n > 20, `${chart} has ${n} colours: blank?`);
+  }
+  assert.equal(await page.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 2);
+  await screenshot(page, 'page-after-3-steps');
+  clean(page);
+  await page.close();
+});
+
+test('30 epochs of the tutorial configuration lower the loss', async () => {
+  const page = await browser.page('/');
+  await ready(page);
+  const losses = await page.evaluate(async () => {
+    const seen = [];
+    window.gruLab.onEpoch((e) => seen.push(e.loss));
+    for (let i = 0; i < 30; i++) await window.gruLab.step();
+    return seen;
+  });
+  assert.equal(losses.length, 30);
+  assert.equal(await epoch(page), 30);
+  const first = losses[0];
+  const last = Math.min(...losses.slice(-5));
+  assert.ok(last < first / 10, `loss went from ${first} to ${last}`);
+  await screenshot(page, 'page-after-30-epochs');
+  clean(page);
+  await page.close();
+});
+
+test('Play runs on until paused', async () => {
+  const page = await browser.page('/?hidden=8&layers=1&points=200');
+  await ready(page);
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#epoch').textContent) >= 5);
+  await page.click('#play');
+  const paused = await epoch(page);
+  await page.waitForTimeout(500);
+  const later = await epoch(page);
+  assert.ok(later - paused <= 1, `paused at ${paused} but went on to ${later}`);
+  clean(page);
+  await page.close();
+});
+
+test('a shared URL restores its configuration and the diagram follows it', async () => {
+  const page = await browser.page('/?hidden=8&layers=3&cell=pytorch&lr=0.005&dropout=0&window=12&epochs=40&seed=7');
+  await ready(page);
+  const values = await page.$$eval('.settings [name]', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
+  assert.deepEqual(values, { hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', epochs: '40', seed: '7' });
+  assert.equal(await page.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 3);
+  assert.match(await page.textContent('#equations'), /n_t = tanh/);
+  // Changing a control updates the URL, and reloading that URL restores it.
+  await page.selectOption('#cfg-layers', '2');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('layers') === '2');
+  const url = page.url();
+  const again = await browser.page(url.replace(/^https?:\/\/[^/]+/, ''));
+  await ready(again);
+  assert.equal(await again.inputValue('#cfg-layers'), '2');
+  assert.equal(await again.inputValue('#cfg-hidden'), '8');
+  assert.equal(await again.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 2);
+  clean(page);
+  clean(again);
+  await page.close();
+  await again.close();
+});
+
+test('bad query values show a message naming the field and range, and the page trains with defaults', async () => {
+  const page = await browser.page('/?hidden=0&lr=abc&layers=99');
+  await ready(page);
+  const message = await page.textContent('#message');
+  assert.ok(await page.isVisible('#message'));
+  assert.match(message, /hidden = "0".*1 to 128/);
+  assert.match(message, /lr = "abc".*0\.00001 to 1|lr = "abc".*1e-5 to 1|lr = "abc"/);
+  assert.match(message, /layers = "99".*1 to 4/);
+  assert.equal(await page.inputValue('#cfg-hidden'), '32');
+  assert.equal(await page.inputValue('#cfg-layers'), '2');
+  await stepTimes(page, 1);
+  assert.equal(await epoch(page), 1);
+  await screenshot(page, 'page-bad-query');
+  clean(page);
+  await page.close();
+});
+
+test('a bad control value is refused with a message and the run goes on', async () => {
+  const page = await browser.page('/?hidden=8&layers=1&points=200');
+  await ready(page);
+  await stepTimes(page, 2);
+  await page.fill('#cfg-hidden', '500');
+  await page.dispatchEvent('#cfg-hidden', 'change');
+  await page.waitForFunction(() => !document.querySelector('#message').hidden);
+  assert.match(await page.textContent('#message'), /hidden = "500".*1 to 128/);
+  assert.equal(await page.inputValue('#cfg-hidden'), '8');
+  assert.equal(await epoch(page), 2, 'the run was not reset');
+  await stepTimes(page, 1);
+  assert.equal(await epoch(page), 3);
+  clean(page);
+  await page.close();
+});
+
+test('hovering a heatmap cell shows its value and highlights its equation', async () => {
+  const page = await browser.page('/?hidden=8&layers=2&points=200');
+  await ready(page);
+  await stepTimes(page, 1);
+  const box = await page.locator('#gates-chart').boundingBox();
+  await page.mouse.move(box.x + 80, box.y + 60);
+  await page.waitForSelector('.tooltip:not([hidden])');
+  assert.match(await page.textContent('.tooltip'), /layer 1 · z · step \d+ · unit \d+ = -?\d\.\d{4}/);
+  assert.equal(await page.$eval('#equations li.highlight', (li) => li.dataset.gate), 'z');
+  clean(page);
+  await page.close();
+});
+
+test('Reset re-initialises: the same seed gives the same run', async () => {
+  const page = await browser.page('/?hidden=8&layers=1&points=200');
+  await ready(page);
+  await stepTimes(page, 3);
+  const first = await page.textContent('#loss');
+  await page.click('#reset');
+  await page.waitForFunction(() => document.querySelector('#epoch').textContent === '0');
+  await ready(page);
+  await stepTimes(page, 3);
+  assert.equal(await page.textContent('#loss'), first);
+  clean(page);
+  await page.close();
+});

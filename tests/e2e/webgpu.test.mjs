@@ -1,0 +1,31 @@
+// The lab page in headless Chromium with --enable-unsafe-webgpu: SwiftShader's WebGPU adapter, so the
+// WebGPU path runs for real (emulated on the CPU, hence the small configuration).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, ready, epoch, stepTimes, colours, screenshot } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await start({ webgpu: true }); });
+after(async () => { await browser.close(); });
+
+test('with WebGPU the badge says WebGPU and a small model trains on it', async () => {
+  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+  await ready(page, 180_000);
+  assert.equal((await page.textContent('#backend')).trim(), 'WebGPU');
+  await stepTimes(page, 3, 300_000);
+  assert.equal(await epoch(page), 3);
+  const loss = Number(await page.textContent('#loss'));
+  assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
+  assert.ok(await colours(page, '#prediction-chart') > 20);
+  await screenshot(page, 'page-webgpu');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('?backend=ndarray forces the CPU backend even with an adapter', async () => {
+  const page = await browser.page('/?backend=ndarray&hidden=4&layers=1&points=60');
+  await ready(page);
+  assert.equal((await page.textContent('#backend')).trim(), 'ndarray');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

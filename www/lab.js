@@ -1,0 +1,643 @@
+// GRU Lab in a page: builds the controls, canvases and diagram inside an element, drives the training
+// worker and draws every epoch with the Rust drawing code (plotters on canvases).
+//
+//   import { mount } from './www/lab.js';
+//   const lab = await mount(element, { hidden: 16, layers: 1, epochs: 50 });
+//   lab.step(); lab.play(); lab.pause(); lab.reset(); lab.setLearningRate(0.003);
+//   lab.onEpoch((e) => console.log(e.epoch, e.loss)); lab.destroy();
+import init, * as core from '../gru-lab.js';
+
+const wasmReady = init({ module_or_path: new URL('../gru-lab_bg.wasm', import.meta.url) });
+
+/** Query keys that belong to the page, not to the model config. */
+export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample'];
+export const PANELS = ['prediction', 'loss', 'gates', 'architecture', 'equations'];
+export const CONTROLS = ['step', 'play', 'reset', 'hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'epochs', 'seed'];
+const CONFIG_FIELDS = ['hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed'];
+const BACKENDS = ['auto', 'webgpu', 'ndarray'];
+
+const CONTROL_SPECS = {
+  hidden: { label: 'hidden units', type: 'number', min: 1, max: 128, step: 1 },
+  layers: { label: 'layers', type: 'select', options: ['1', '2', '3', '4'] },
+  cell: { label: 'cell', type: 'select', options: ['cho', 'pytorch'] },
+  lr: { label: 'learning rate', type: 'number', min: 0.00001, max: 1, step: 'any' },
+  dropout: { label: 'dropout', type: 'number', min: 0, max: 0.9, step: 0.05 },
+  window: { label: 'window', type: 'number', min: 2, max: 50, step: 1 },
+  epochs: { label: 'epochs', type: 'number', min: 1, max: 10000, step: 1 },
+  seed: { label: 'seed', type: 'number', min: 0, max: 4294967295, step: 1 },
+};
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === undefined || v === null) continue;
+    if (k === 'text') node.textContent = v;
+    else if (k === 'class') node.className = v;
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+/** Splits `a,b` lists and checks every entry against `allowed`. */
+function parseList(name, value, allowed) {
+  const items = (Array.isArray(value) ? value : String(value).split(',')).map((s) => String(s).trim()).filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item)) {
+      throw new Error(`${name}: "${item}" is not allowed; ${name} must be a list of ${allowed.join(', ')}`);
+    }
+  }
+  return items;
+}
+
+/** Reads the page keys of a query string. Bad values become messages; defaults stay. */
+function pageOptions(query, errors) {
+  const params = new URLSearchParams(query);
+  const page = { backend: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0 };
+  const backend = params.get('backend');
+  if (backend !== null) {
+    if (BACKENDS.includes(backend)) page.backend = backend;
+    else errors.push(`backend = "${backend}" is not allowed: backend must be one of ${BACKENDS.join(', ')}`);
+  }
+  page.embed = params.get('embed') === '1';
+  for (const key of ['panels', 'controls']) {
+    if (params.has(key)) {
+      try {
+        page[key] = parseList(key, params.get(key), key === 'panels' ? PANELS : CONTROLS);
+      } catch (e) {
+        errors.push(e.message);
+      }
+    }
+  }
+  if (params.has('sample')) {
+    const s = Number(params.get('sample'));
+    if (Number.isInteger(s) && s >= 0) page.sample = s;
+    else errors.push(`sample = "${params.get('sample')}" is not allowed: sample must be an integer from 0`);
+  }
+  return page;
+}
+
+/** Turns JS API options into a query string; unknown options or wrong types throw a named Error. */
+export function optionsToQuery(options = {}) {
+  const known = [...CONFIG_FIELDS, ...PAGE_KEYS, 'ids', 'syncUrl'];
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(options)) {
+    if (!known.includes(key)) {
+      throw new Error(`option "${key}" is unknown: options are ${known.join(', ')}`);
+    }
+    if (key === 'ids' || key === 'syncUrl') continue;
+    if (key === 'panels' || key === 'controls') {
+      params.set(key, parseList(key, value, key === 'panels' ? PANELS : CONTROLS).join(','));
+    } else if (key === 'embed') {
+      params.set(key, value ? '1' : '0');
+    } else {
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new Error(`option "${key}" has type ${typeof value}: ${key} must be a number or a string`);
+      }
+      params.set(key, String(value));
+    }
+  }
+  return params.toString();
+}
+
+let labCount = 0;
+
+class GruLab {
+  constructor(root, config, page, opts) {
+    this.root = root;
+    this.config = config;
+    this.page = page;
+    this.opts = opts;
+    this.id = ++labCount;
+    this.listeners = [];
+    this.generation = 0;
+    this.requests = new Map();
+    this.nextRequest = 1;
+    this.playing = false;
+    this.busy = false;
+    this.destroyed = false;
+    this.history = [];
+    this.snapshot = null;
+    this.sample = page.sample;
+    this.dark = window.matchMedia('(prefers-color-scheme: dark)');
+    this.cleanup = [];
+    this.build();
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e) => this.reply(e.data);
+    this.worker.onerror = (e) => this.showError(`training worker failed: ${e.message || 'unknown error'}`);
+  }
+
+  // ---------------------------------------------------------------- DOM
+  build() {
+    const ids = this.opts.ids;
+    const id = (name) => (ids ? name : null);
+    const has = (panel) => this.page.panels.includes(panel);
+    const control = (name) => this.page.controls.includes(name);
+    this.root.classList.add('gru-lab');
+    this.root.classList.toggle('embed', this.page.embed);
+    this.root.replaceChildren();
+
+    this.message = el('div', { id: id('message'), class: 'message', role: 'alert', hidden: true });
+    this.backendBadge = el('span', { id: id('backend'), class: 'badge', text: 'starting…' });
+    this.buttons = {
+      step: el('button', { id: id('step'), type: 'button', text: 'Step ▸', title: 'train one epoch (→)' }),
+      play: el('button', { id: id('play'), type: 'button', text: 'Play ▶', title: 'train until paused (Space)' }),
+      reset: el('button', { id: id('reset'), type: 'button', text: 'Reset ↺', title: 're-initialise with the seed (R)' }),
+    };
+    const toolbar = el('div', { class: 'toolbar' });
+    for (const name of ['step', 'play', 'reset']) {
+      if (control(name)) toolbar.append(this.buttons[name]);
+    }
+    this.inputs = {};
+    const settings = el('div', { class: 'settings' });
+    for (const [name, spec] of Object.entries(CONTROL_SPECS)) {
+      if (!control(name)) continue;
+      let input;
+      if (spec.type === 'select') {
+        input = el('select', { name }, spec.options.map((o) => el('option', { value: o, text: o })));
+      } else {
+        input = el('input', { name, type: 'number', min: spec.min, max: spec.max, step: spec.step, inputmode: 'decimal' });
+      }
+      if (ids) input.id = `cfg-${name}`;
+      settings.append(el('label', {}, [el('span', { text: spec.label }), input]));
+      this.inputs[name] = input;
+    }
+    this.epochEl = el('span', { id: id('epoch'), text: '0' });
+    this.lossEl = el('span', { id: id('loss'), text: '–' });
+    this.epochsEl = el('span', { text: '' });
+    this.lrEl = el('span', { text: '' });
+    this.msEl = el('span', { text: '–' });
+    this.paramsEl = el('span', { text: '' });
+    const status = el('div', { class: 'status' }, [
+      'epoch ', this.epochEl, '/', this.epochsEl, ' · loss ', this.lossEl, ' · lr ', this.lrEl,
+      ' · ', this.msEl, ' ms/epoch · ', this.paramsEl, ' parameters · ', this.backendBadge,
+    ]);
+    this.live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
+
+    const panels = el('div', { class: 'panels' });
+    this.canvases = {};
+    const canvasPanel = (name, title, alt) => {
+      const canvas = el('canvas', { id: id(`${name}-chart`), role: 'img', 'aria-label': alt });
+      this.canvases[name] = canvas;
+      const panel = el('section', { class: `panel ${name}` }, [el('h3', { text: title }), el('div', { class: 'canvas-box' }, [canvas])]);
+      panels.append(panel);
+      return panel;
+    };
+    if (has('prediction')) {
+      const panel = canvasPanel('prediction', 'Prediction vs truth', 'sine wave: truth, prediction and error');
+      this.sampleInput = el('input', { type: 'range', min: 0, max: 0, value: 0, 'aria-label': 'window whose gates are shown', id: id('sample') });
+      this.sampleLabel = el('span', { class: 'sample-label' });
+      panel.append(el('label', { class: 'sample' }, [el('span', { text: 'gates of window ' }), this.sampleInput, this.sampleLabel]));
+    }
+    if (has('loss')) canvasPanel('loss', 'Training loss', 'training loss per epoch, log scale');
+    if (has('gates')) canvasPanel('gates', 'Gate activations of the selected window', 'heatmaps of z, r, candidate and h for every layer');
+    if (has('architecture')) {
+      this.architecture = el('div', { id: id('architecture'), class: 'architecture' });
+      panels.append(el('section', { class: 'panel architecture-panel' }, [el('h3', { text: 'Architecture' }), this.architecture]));
+    }
+    if (has('equations')) {
+      this.equations = el('ol', { id: id('equations'), class: 'equations' });
+      panels.append(el('section', { class: 'panel equations-panel' }, [el('h3', { text: 'Equations' }), this.equations]));
+    }
+    this.tooltip = el('div', { class: 'tooltip', hidden: true, role: 'status' });
+    const children = [this.message, el('div', { class: 'bar' }, [toolbar, settings]), status, this.live, panels, this.tooltip];
+    if (this.page.embed) {
+      const link = el('a', { class: 'open-full', target: '_blank', rel: 'noopener', text: 'open full lab ↗' });
+      this.fullLink = link;
+      children.splice(2, 0, link);
+    }
+    this.root.append(...children);
+    this.wire();
+  }
+
+  on(target, type, fn, options) {
+    target.addEventListener(type, fn, options);
+    this.cleanup.push(() => target.removeEventListener(type, fn, options));
+  }
+
+  wire() {
+    this.on(this.buttons.step, 'click', () => this.step());
+    this.on(this.buttons.play, 'click', () => (this.playing ? this.pause() : this.play()));
+    this.on(this.buttons.reset, 'click', () => this.reset());
+    for (const [name, input] of Object.entries(this.inputs)) {
+      this.on(input, 'change', () => this.changeField(name, input.value));
+    }
+    if (this.sampleInput) {
+      this.on(this.sampleInput, 'input', () => this.selectSample(Number(this.sampleInput.value)));
+    }
+    if (this.canvases.prediction) {
+      this.on(this.canvases.prediction, 'click', (e) => {
+        const s = this.sampleAt(e);
+        if (s !== null) this.selectSample(s);
+      });
+      this.on(this.canvases.prediction, 'mousemove', (e) => this.hoverPrediction(e));
+      this.on(this.canvases.prediction, 'mouseleave', () => this.hideTooltip());
+    }
+    if (this.canvases.gates) {
+      this.on(this.canvases.gates, 'mousemove', (e) => this.hoverGates(e));
+      this.on(this.canvases.gates, 'mouseleave', () => { this.hideTooltip(); this.highlight(null); });
+    }
+    if (this.opts.keyboard) {
+      this.on(document, 'keydown', (e) => {
+        if (e.target.closest && e.target.closest('input, select, textarea, button')) return;
+        if (e.key === ' ') { e.preventDefault(); this.playing ? this.pause() : this.play(); }
+        else if (e.key === 'ArrowRight') { e.preventDefault(); this.step(); }
+        else if (e.key === 'r' || e.key === 'R') { e.preventDefault(); this.reset(); }
+      });
+    }
+    this.resizer = new ResizeObserver(() => this.fitCanvases());
+    for (const canvas of Object.values(this.canvases)) this.resizer.observe(canvas.parentElement);
+    this.cleanup.push(() => this.resizer.disconnect());
+    const redraw = () => this.draw();
+    this.dark.addEventListener('change', redraw);
+    this.cleanup.push(() => this.dark.removeEventListener('change', redraw));
+  }
+
+  fitCanvases() {
+    const dpr = window.devicePixelRatio || 1;
+    for (const canvas of Object.values(this.canvases)) {
+      const box = canvas.parentElement.getBoundingClientRect();
+      const w = Math.max(1, Math.round(box.width * dpr));
+      const h = Math.max(1, Math.round(box.height * dpr));
+      if (canvas.width !== w || canvas.height !== h) {
+        canvas.width = w;
+        canvas.height = h;
+      }
+    }
+    this.draw();
+  }
+
+  // ---------------------------------------------------------------- worker RPC
+  request(type, payload = {}) {
+    const id = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.requests.set(id, { resolve, reject });
+      this.worker.postMessage({ id, type, ...payload });
+    });
+  }
+
+  reply(msg) {
+    const pending = this.requests.get(msg.id);
+    if (!pending) return;
+    this.requests.delete(msg.id);
+    if (msg.ok) pending.resolve(msg.result);
+    else pending.reject(new Error(msg.error));
+  }
+
+  // ---------------------------------------------------------------- run control
+  async start() {
+    this.syncInputs();
+    this.renderStatic();
+    this.fitCanvases();
+    await this.restart();
+  }
+
+  /** Starts a fresh run of the current config; results of older runs are dropped. */
+  async restart() {
+    const generation = ++this.generation;
+    this.pause();
+    this.history = [];
+    this.snapshot = null;
+    this.series = core.dataset(this.config);
+    const samples = this.series.truth.length;
+    this.sample = Math.min(this.sample, samples - 1);
+    if (this.sampleInput) {
+      this.sampleInput.max = String(samples - 1);
+      this.sampleInput.value = String(this.sample);
+    }
+    this.updateStatus();
+    this.draw();
+    this.startup = this.request('create', { config: this.config, backend: this.page.backend });
+    const created = await this.startup;
+    if (generation !== this.generation) return;
+    this.backendName = created.backend;
+    this.backendBadge.textContent = created.backend;
+    this.backendBadge.title = created.backend;
+    const first = await this.request('snapshot', { sample: this.sample });
+    if (generation !== this.generation) return;
+    this.snapshot = first;
+    this.draw();
+  }
+
+  async step() {
+    if (this.busy || this.destroyed) return false;
+    if (this.history.length >= this.config.epochs) {
+      this.say(`all ${this.config.epochs} epochs done: raise epochs or press Reset`);
+      return false;
+    }
+    this.busy = true;
+    const generation = this.generation;
+    try {
+      await this.startup;
+      const result = await this.request('step', { sample: this.sample });
+      if (generation !== this.generation) return false;
+      this.history.push(result.report);
+      this.snapshot = result;
+      this.updateStatus();
+      this.draw();
+      this.announce();
+      this.emit(result);
+      return true;
+    } catch (e) {
+      if (generation === this.generation) {
+        this.pause();
+        this.showError(e.message);
+      }
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async play() {
+    if (this.playing || this.destroyed) return;
+    this.playing = true;
+    this.buttons.play.textContent = 'Pause ❚❚';
+    this.buttons.play.setAttribute('aria-pressed', 'true');
+    const generation = this.generation;
+    while (this.playing && generation === this.generation && this.history.length < this.config.epochs) {
+      const ok = await this.step();
+      if (!ok && this.busy) await new Promise((r) => setTimeout(r, 10));
+      else if (!ok) break;
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    if (generation === this.generation) this.pause();
+  }
+
+  pause() {
+    this.playing = false;
+    this.buttons.play.textContent = 'Play ▶';
+    this.buttons.play.setAttribute('aria-pressed', 'false');
+  }
+
+  async reset() {
+    this.clearMessage();
+    await this.restart();
+  }
+
+  async setLearningRate(lr) {
+    const result = core.applyQuery(this.config, `lr=${encodeURIComponent(lr)}`, PAGE_KEYS);
+    if (result.errors.length) throw new Error(result.errors[0].message);
+    this.config = result.config;
+    this.syncInputs();
+    this.syncUrl();
+    await this.startup;
+    await this.request('lr', { lr: this.config.lr });
+    this.updateStatus();
+  }
+
+  /** A control changed: validate it through the one validation layer; restart on a valid change. */
+  async changeField(name, value) {
+    if (name === 'lr') {
+      try {
+        this.clearMessage();
+        await this.setLearningRate(value);
+      } catch (e) {
+        this.showError(e.message);
+        this.syncInputs();
+      }
+      return;
+    }
+    const result = core.applyQuery(this.config, `${name}=${encodeURIComponent(value)}`, PAGE_KEYS);
+    if (result.errors.length) {
+      this.showError(result.errors.map((e) => e.message).join('\n'));
+      this.syncInputs();
+      return;
+    }
+    this.clearMessage();
+    this.config = result.config;
+    this.syncInputs();
+    this.syncUrl();
+    this.renderStatic();
+    await this.restart();
+  }
+
+  selectSample(sample) {
+    this.sample = sample;
+    if (this.sampleInput) this.sampleInput.value = String(sample);
+    if (this.busy) return;
+    const generation = this.generation;
+    this.request('snapshot', { sample }).then((snap) => {
+      if (generation !== this.generation || this.busy) return;
+      this.snapshot = { ...snap, report: this.snapshot && this.snapshot.report };
+      this.draw();
+    }, (e) => this.showError(e.message));
+  }
+
+  // ---------------------------------------------------------------- drawing
+  renderStatic() {
+    if (this.architecture) {
+      // The SVG is generated by our own Rust code from a validated config (no user text inside).
+      this.architecture.innerHTML = core.architectureSvg(this.config);
+    }
+    if (this.equations) {
+      this.equations.replaceChildren(
+        ...core.gateEquations(this.config).map((row) => el('li', { 'data-gate': row.gate, text: row.equation })),
+      );
+    }
+    this.paramsEl.textContent = core.applyQuery(this.config, '', PAGE_KEYS).parameters.toLocaleString('en-US');
+    this.epochsEl.textContent = String(this.config.epochs);
+    if (this.fullLink) this.fullLink.href = `${new URL('../index.html', import.meta.url).pathname}?${this.query()}`;
+  }
+
+  draw() {
+    if (!this.series || this.destroyed) return;
+    const dark = this.dark.matches;
+    const dpr = window.devicePixelRatio || 1;
+    const snap = this.snapshot;
+    try {
+      if (this.canvases.prediction) {
+        core.drawPrediction(this.canvases.prediction, this.series.times, this.series.truth,
+          snap ? snap.predictions : new Float32Array(), this.sample, dark, dpr);
+      }
+      if (this.canvases.loss) {
+        core.drawLoss(this.canvases.loss, this.history.map((r) => r.loss), snap ? snap.lr : this.config.lr,
+          this.config.epochs, dark, dpr);
+      }
+      if (this.canvases.gates && snap && snap.trace) {
+        core.drawGates(this.canvases.gates, snap.trace, this.config.cell, dark, dpr);
+      }
+    } catch (e) {
+      this.showError(`drawing failed: ${e.message}`);
+    }
+    if (this.sampleLabel) {
+      const t = this.series.times[this.sample];
+      this.sampleLabel.textContent = `#${this.sample} (t = ${t.toFixed(2)})`;
+    }
+  }
+
+  updateStatus() {
+    const last = this.history[this.history.length - 1];
+    this.epochEl.textContent = String(this.history.length);
+    this.lossEl.textContent = last ? last.loss.toFixed(6) : '–';
+    this.lrEl.textContent = (this.snapshot ? this.snapshot.lr : this.config.lr).toPrecision(3);
+    this.msEl.textContent = last ? last.ms.toFixed(0) : '–';
+  }
+
+  announce() {
+    const n = this.history.length;
+    if (!this.playing || n % 10 === 0 || n === this.config.epochs) {
+      const last = this.history[n - 1];
+      this.live.textContent = `epoch ${n}, loss ${last.loss.toFixed(6)}`;
+    }
+  }
+
+  sampleAt(event) {
+    const rect = this.canvases.prediction.getBoundingClientRect();
+    // The chart's plot area starts after the margin and y labels (8 + 44 CSS px) and ends 8 px early.
+    const frac = (event.clientX - rect.left - 52) / (rect.width - 60);
+    if (frac < 0 || frac > 1 || !this.series) return null;
+    const n = this.series.truth.length;
+    return Math.min(n - 1, Math.max(0, Math.round(frac * (n - 1))));
+  }
+
+  hoverPrediction(event) {
+    const s = this.sampleAt(event);
+    if (s === null) return this.hideTooltip();
+    const p = this.snapshot ? this.snapshot.predictions[s] : undefined;
+    const text = `window #${s} · t = ${this.series.times[s].toFixed(3)} · truth ${this.series.truth[s].toFixed(4)}`
+      + (p === undefined ? '' : ` · prediction ${p.toFixed(4)}`);
+    this.showTooltip(event, text);
+  }
+
+  hoverGates(event) {
+    if (!this.snapshot || !this.snapshot.trace) return;
+    const canvas = this.canvases.gates;
+    const rect = canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const x = (event.clientX - rect.left) * (canvas.width / rect.width);
+    const y = (event.clientY - rect.top) * (canvas.height / rect.height);
+    const hit = core.gateAt(canvas, this.snapshot.trace, x, y, dpr);
+    if (!hit) {
+      this.hideTooltip();
+      this.highlight(null);
+      return;
+    }
+    this.highlight(hit.gate);
+    this.showTooltip(event, `layer ${hit.layer + 1} · ${hit.gate} · step ${hit.step + 1} · unit ${hit.unit + 1} = ${hit.value.toFixed(4)}`);
+  }
+
+  highlight(gate) {
+    for (const node of this.root.querySelectorAll('[data-gate]')) {
+      node.classList.toggle('highlight', node.getAttribute('data-gate') === gate);
+    }
+  }
+
+  showTooltip(event, text) {
+    const box = this.root.getBoundingClientRect();
+    this.tooltip.textContent = text;
+    this.tooltip.hidden = false;
+    this.tooltip.style.left = `${event.clientX - box.left + 12}px`;
+    this.tooltip.style.top = `${event.clientY - box.top + 12}px`;
+  }
+
+  hideTooltip() {
+    this.tooltip.hidden = true;
+  }
+
+  // ---------------------------------------------------------------- state and messages
+  query() {
+    const params = new URLSearchParams(core.applyQuery(this.config, '', PAGE_KEYS).query);
+    if (this.page.backend !== 'auto') params.set('backend', this.page.backend);
+    return params.toString();
+  }
+
+  syncUrl() {
+    if (!this.opts.syncUrl) return;
+    const params = new URLSearchParams(window.location.search);
+    for (const [k, v] of new URLSearchParams(this.query())) params.set(k, v);
+    history.replaceState(null, '', `${window.location.pathname}?${params}`);
+  }
+
+  syncInputs() {
+    for (const [name, input] of Object.entries(this.inputs)) input.value = String(this.config[name]);
+  }
+
+  showError(text) {
+    this.message.textContent = text;
+    this.message.hidden = false;
+  }
+
+  say(text) {
+    this.showError(text);
+  }
+
+  clearMessage() {
+    this.message.hidden = true;
+    this.message.textContent = '';
+  }
+
+  onEpoch(callback) {
+    this.listeners.push(callback);
+    return () => { this.listeners = this.listeners.filter((c) => c !== callback); };
+  }
+
+  emit(result) {
+    const event = {
+      epoch: result.report.epoch,
+      loss: result.report.loss,
+      lr: result.report.lr,
+      gradNorm: result.report.grad_norm,
+      ms: result.report.ms,
+      backend: this.backendName,
+      predictions: result.predictions,
+      gates: result.trace,
+      sample: this.sample,
+    };
+    for (const listener of this.listeners) {
+      try { listener(event); } catch (e) { console.warn('onEpoch listener failed', e); }
+    }
+  }
+
+  destroy() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pause();
+    this.generation++;
+    this.worker.terminate();
+    for (const undo of this.cleanup) undo();
+    for (const { reject } of this.requests.values()) reject(new Error('lab destroyed'));
+    this.requests.clear();
+    this.root.replaceChildren();
+    this.root.classList.remove('gru-lab', 'embed');
+  }
+}
+
+/** The public handle returned by `mount`. */
+function handle(lab) {
+  return {
+    step: () => lab.step(),
+    play: () => lab.play(),
+    pause: () => lab.pause(),
+    reset: () => lab.reset(),
+    setLearningRate: (lr) => lab.setLearningRate(lr),
+    onEpoch: (cb) => lab.onEpoch(cb),
+    destroy: () => lab.destroy(),
+    get epoch() { return lab.history.length; },
+    get config() { return { ...lab.config }; },
+    get backend() { return lab.backendName; },
+  };
+}
+
+/**
+ * Mounts a lab in `element`. With `options.query` (a URL query string) bad values are shown in the
+ * lab's message area and the defaults are used; with plain options a bad value rejects the promise
+ * with an Error naming the option and the allowed values.
+ */
+export async function mount(element, options = {}) {
+  if (!(element instanceof Element)) throw new Error('mount: element must be a DOM Element');
+  await wasmReady;
+  const { query, ids = false, syncUrl = false, keyboard = false, ...rest } = options;
+  const strict = query === undefined;
+  const text = strict ? optionsToQuery(rest) : query;
+  const errors = [];
+  const page = pageOptions(text, errors);
+  const validated = core.applyQuery(undefined, text, PAGE_KEYS);
+  errors.push(...validated.errors.map((e) => e.message));
+  if (strict && errors.length) throw new Error(errors.join('\n'));
+  const lab = new GruLab(element, validated.config, page, { ids, syncUrl, keyboard });
+  if (errors.length) lab.showError(`${errors.join('\n')}\nUsing the default for each of these.`);
+  await lab.start();
+  lab.syncUrl();
+  return handle(lab);
+}

@@ -1,0 +1,62 @@
+// The training worker: owns one GRU Lab `Session` (Rust, src/web) and answers the page's requests one
+// at a time, so epochs never overlap and the page's main thread only draws.
+//
+// Requests:  {id, type: 'create', config, backend: 'auto'|'webgpu'|'ndarray'}
+//            {id, type: 'step' | 'snapshot', sample}
+//            {id, type: 'lr', lr}
+// Replies:   {id, ok: true, result} or {id, ok: false, error}
+import init, { Session } from '../gru-lab.js';
+
+const ready = init({ module_or_path: new URL('../gru-lab_bg.wasm', import.meta.url) });
+let session = null;
+let queue = Promise.resolve();
+
+async function webgpuAdapter() {
+  if (!('gpu' in navigator) || !navigator.gpu) return 'this browser has no WebGPU';
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    return adapter ? null : 'no WebGPU adapter';
+  } catch (e) {
+    return `WebGPU adapter request failed: ${e.message || e}`;
+  }
+}
+
+async function handle(msg) {
+  await ready;
+  switch (msg.type) {
+    case 'create': {
+      let backend = msg.backend === 'ndarray' ? 'ndarray' : 'webgpu';
+      let note = null;
+      if (backend === 'webgpu') {
+        note = await webgpuAdapter();
+        if (note) backend = 'ndarray';
+      }
+      if (session) session.free();
+      session = null;
+      session = await Session.create(msg.config, backend);
+      const name = session.backend;
+      return { backend: note ? `ndarray (${note})` : name };
+    }
+    case 'step':
+      return await session.step(msg.sample);
+    case 'snapshot':
+      return await session.snapshot(msg.sample);
+    case 'lr':
+      session.setLearningRate(msg.lr);
+      return null;
+    default:
+      throw new Error(`unknown request ${msg.type}`);
+  }
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  queue = queue.then(async () => {
+    try {
+      const result = await handle(msg);
+      self.postMessage({ id: msg.id, ok: true, result });
+    } catch (e) {
+      self.postMessage({ id: msg.id, ok: false, error: String(e && e.message ? e.message : e) });
+    }
+  });
+};
