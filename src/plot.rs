@@ -116,6 +116,7 @@ pub fn draw_prediction<DB: DrawingBackend>(
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(12))
+        .y_labels(5)
         .x_desc("t")
         .draw()
         .map_err(fail)?;
@@ -189,6 +190,7 @@ pub fn draw_error<DB: DrawingBackend>(
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(11))
+        .y_labels(3)
         .y_label_formatter(&|v| format!("{v:.3}"))
         .draw()
         .map_err(fail)?;

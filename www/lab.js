@@ -100,6 +100,18 @@ export function optionsToQuery(options = {}) {
   return params.toString();
 }
 
+/** `h_{t−1}` and `x_t` as text nodes and <sub> elements (never HTML parsing). */
+function subscripts(text) {
+  const parts = [];
+  let last = 0;
+  for (const m of text.matchAll(/_\{([^}]*)\}|_(\w+)/g)) {
+    parts.push(text.slice(last, m.index), el('sub', { text: m[1] ?? m[2] }));
+    last = m.index + m[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
 let labCount = 0;
 
 class GruLab {
@@ -432,7 +444,7 @@ class GruLab {
     }
     if (this.equations) {
       this.equations.replaceChildren(
-        ...core.gateEquations(this.config).map((row) => el('li', { 'data-gate': row.gate, text: row.equation })),
+        ...core.gateEquations(this.config).map((row) => el('li', { 'data-gate': row.gate }, subscripts(row.equation))),
       );
     }
     this.paramsEl.textContent = core.applyQuery(this.config, '', PAGE_KEYS).parameters.toLocaleString('en-US');

@@ -1,8 +1,7 @@
 // Shared set-up of the browser tests: a static server over dist/, headless Debian Chromium driven by
 // playwright-core (never a downloaded browser), console errors collected, screenshots saved.
 import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
@@ -12,14 +11,14 @@ export const ARTIFACTS = join(ROOT, 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 export async function start({ webgpu = false } = {}) {
-  const server = await serve(join(ROOT, 'dist'), 0);
-  const profile = mkdtempSync(join(tmpdir(), 'gru-lab-chromium-'));
+  // Playwright gives every launch a fresh, empty user-data-dir of its own.
   const args = [
-    '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+    '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args, headless: true });
+  const server = await serve(join(ROOT, 'dist'), 0);
   const base = `http://127.0.0.1:${server.address().port}`;
   return {
     base,
@@ -35,7 +34,6 @@ export async function start({ webgpu = false } = {}) {
     async close() {
       await browser.close();
       server.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }
@@ -71,5 +69,6 @@ export async function colours(page, selector) {
 }
 
 export async function screenshot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  // caret: 'initial' keeps Playwright from injecting a style element, which the page's CSP refuses.
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, caret: 'initial' });
 }

@@ -79,7 +79,7 @@ test('a shared URL restores its configuration and the diagram follows it', async
   const values = await page.$$eval('.settings [name]', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
   assert.deepEqual(values, { hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', epochs: '40', seed: '7' });
   assert.equal(await page.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 3);
-  assert.match(await page.textContent('#equations'), /n_t = tanh/);
+  assert.match(await page.textContent('#equations'), /nt = tanh/);
   // Changing a control updates the URL, and reloading that URL restores it.
   await page.selectOption('#cfg-layers', '2');
   await page.waitForFunction(() => new URLSearchParams(location.search).get('layers') === '2');
