@@ -57,6 +57,42 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Escapes an equation for SVG and turns `x_t` and `h_{t−1}` into subscript `<tspan>`s.
+fn with_subscripts(equation: &str) -> String {
+    let mut out = String::new();
+    let mut chars = equation.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '_' {
+            out.push_str(&escape(&c.to_string()));
+            continue;
+        }
+        let mut sub = String::new();
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c == '}' {
+                    break;
+                }
+                sub.push(c);
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                sub.push(c);
+                chars.next();
+            }
+        }
+        let _ = write!(
+            out,
+            r#"<tspan baseline-shift="sub" font-size="9">{}</tspan>"#,
+            escape(&sub)
+        );
+    }
+    out
+}
+
 /// The gates of one cell, in drawing order: (data-gate, symbol, equation of this cell variant).
 pub fn gate_equations(cell: CellKind) -> [(&'static str, &'static str, &'static str); 4] {
     match cell {
@@ -148,6 +184,7 @@ fn cell_inset(svg: &mut String, cell: CellKind, width: f64) {
             cx = MARGIN + 24.0,
             sy = cy + 4.0,
             ex = MARGIN + 44.0,
+            equation = with_subscripts(equation),
         );
     }
     svg.push_str("</g>");
@@ -166,9 +203,11 @@ mod tests {
             assert_eq!(svg.matches(r#"data-block="gru""#).count(), layers);
             assert!(svg.contains(&format!(r#"data-layers="{layers}""#)));
         }
-        assert!(architecture_svg(&c).contains("h̃_t = tanh"));
+        let sub = |s: &str| format!(r#"<tspan baseline-shift="sub" font-size="9">{s}</tspan>"#);
+        assert!(architecture_svg(&c).contains(&format!("h̃{} = tanh", sub("t"))));
+        assert!(architecture_svg(&c).contains(&format!("h{}", sub("t−1"))));
         c.cell = CellKind::Pytorch;
-        assert!(architecture_svg(&c).contains("n_t = tanh"));
+        assert!(architecture_svg(&c).contains(&format!("n{} = tanh", sub("t"))));
     }
 
     #[test]
@@ -183,6 +222,6 @@ mod tests {
             let left = MARGIN + i as f64 * (BOX_W + GAP);
             assert!(left > prev_right);
         }
-        assert!(ROW_Y + BOX_H < CELL_Y);
+        const { assert!(ROW_Y + BOX_H < CELL_Y) };
     }
 }

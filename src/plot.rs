@@ -441,6 +441,23 @@ impl GateLayout {
     }
 }
 
+/// The colour range of one gate column: centred on the gate's midpoint (0.5 for the sigmoid gates, 0 for
+/// the tanh quantities) and stretched to the largest deviation in the data, so that the small differences
+/// of an untrained network are visible; the legend under each column gives the exact range.
+pub fn gate_colour_range(trace: &SampleTrace, gate: GateKind) -> (f32, f32) {
+    let (lo, hi) = gate.range();
+    let mid = (lo + hi) / 2.0;
+    let half = (hi - lo) / 2.0;
+    let deviation = trace
+        .layers
+        .iter()
+        .flat_map(|l| l.get(gate).iter().flatten())
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, |m, v| m.max((v - mid).abs()));
+    let d = deviation.clamp(half * 0.05, half);
+    (mid - d, mid + d)
+}
+
 /// Heatmaps of z, r, the candidate and h for one window: time step → right, hidden unit → down.
 pub fn draw_gates<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -464,6 +481,7 @@ pub fn draw_gates<DB: DrawingBackend>(
         ))
         .map_err(fail)?;
     }
+    let ranges = GateKind::ALL.map(|gate| gate_colour_range(trace, gate));
     for (layer, gates) in trace.layers.iter().enumerate() {
         let (_, y_row) = layout.origin(layer, 0);
         area.draw(&Text::new(
@@ -474,9 +492,8 @@ pub fn draw_gates<DB: DrawingBackend>(
         .map_err(fail)?;
         for (g, gate) in GateKind::ALL.iter().enumerate() {
             let (x0, y0) = layout.origin(layer, g);
-            let (lo, hi) = gate.range();
-            let values = gates.get(*gate);
-            for (step, row) in values.iter().enumerate() {
+            let (lo, hi) = ranges[g];
+            for (step, row) in gates.get(*gate).iter().enumerate() {
                 for (unit, &v) in row.iter().enumerate() {
                     let x = x0 + step as f64 * layout.cell_w;
                     let y = y0 + unit as f64 * layout.cell_h;
@@ -501,36 +518,42 @@ pub fn draw_gates<DB: DrawingBackend>(
             .map_err(fail)?;
         }
     }
-    draw_gate_legend(area, theme, layout)
+    draw_gate_legends(area, theme, layout, &ranges)
 }
 
-/// Two colour bars: sigmoid gates in [0, 1], tanh quantities in [−1, 1].
-fn draw_gate_legend<DB: DrawingBackend>(
+/// A colour bar with its range under each gate column.
+fn draw_gate_legends<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     layout: &GateLayout,
+    ranges: &[(f32, f32); 4],
 ) -> PlotResult {
     let y = layout.legend_y().round() as i32;
-    let bars = [
-        ("z, r (sigmoid)", 0.0f32, 1.0f32),
-        ("candidate, h (tanh)", -1.0, 1.0),
-    ];
-    for (i, (label, lo, hi)) in bars.iter().enumerate() {
-        let x0 = layout.left as i32 + i as i32 * 260;
-        for k in 0..100 {
-            let v = lo + (hi - lo) * k as f32 / 99.0;
+    let s = |css: f64| theme.px(css) as i32;
+    for (g, (lo, hi)) in ranges.iter().enumerate() {
+        let x0 = layout.origin(0, g).0.round() as i32 + s(34.0);
+        let width =
+            ((layout.cell_w * layout.steps as f64) as i32 - s(80.0)).clamp(s(20.0), s(140.0));
+        for k in 0..width {
+            let v = lo + (hi - lo) * k as f32 / (width - 1) as f32;
             area.draw(&Rectangle::new(
-                [(x0 + k, y), (x0 + k + 1, y + 10)],
+                [(x0 + k, y), (x0 + k + 1, y + s(10.0))],
                 diverging(v, *lo, *hi).filled(),
             ))
             .map_err(fail)?;
         }
-        area.draw(&Text::new(format!("{lo}"), (x0 - 14, y), theme.text(11)))
-            .map_err(fail)?;
-        area.draw(&Text::new(format!("{hi}"), (x0 + 104, y), theme.text(11)))
-            .map_err(fail)?;
-        area.draw(&Text::new(label.to_string(), (x0 + 124, y), theme.text(11)))
-            .map_err(fail)?;
+        area.draw(&Text::new(
+            format!("{lo:.2}"),
+            (x0 - s(32.0), y),
+            theme.text(11),
+        ))
+        .map_err(fail)?;
+        area.draw(&Text::new(
+            format!("{hi:.2}"),
+            (x0 + width + s(4.0), y),
+            theme.text(11),
+        ))
+        .map_err(fail)?;
     }
     Ok(())
 }
@@ -545,6 +568,34 @@ mod tests {
         assert_eq!(diverging(0.0, 0.0, 1.0), RGBColor(84, 39, 136));
         assert_eq!(diverging(1.0, -1.0, 1.0), RGBColor(179, 88, 6));
         assert_eq!(diverging(f32::NAN, -1.0, 1.0), RGBColor(247, 247, 247));
+    }
+
+    #[test]
+    fn gate_colours_stretch_around_the_midpoint() {
+        use crate::gru::LayerGates;
+        let gates = LayerGates {
+            z: vec![vec![0.45, 0.6]],
+            r: vec![vec![0.5, 0.5]],
+            candidate: vec![vec![-0.9, 0.2]],
+            h: vec![vec![f32::NAN, 0.1]],
+        };
+        let trace = SampleTrace {
+            sample: 0,
+            prediction: 0.0,
+            layers: vec![gates],
+        };
+        let close =
+            |(a, b): (f32, f32), (c, d): (f32, f32)| (a - c).abs() < 1e-6 && (b - d).abs() < 1e-6;
+        assert!(close(gate_colour_range(&trace, GateKind::Z), (0.4, 0.6)));
+        assert!(close(
+            gate_colour_range(&trace, GateKind::R),
+            (0.475, 0.525)
+        ));
+        assert!(close(
+            gate_colour_range(&trace, GateKind::Candidate),
+            (-0.9, 0.9)
+        ));
+        assert!(close(gate_colour_range(&trace, GateKind::H), (-0.1, 0.1)));
     }
 
     #[test]
