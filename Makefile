@@ -3,7 +3,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/gru-lab/target
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: serve test setup build size cli
+.PHONY: serve test setup build size cli bench
 serve:
 	scripts/setup.sh build
 	trunk build index.html --release
@@ -25,3 +25,8 @@ size: build
 # The native CLI: make cli ARGS="train --cell pytorch"
 cli:
 	cargo run --release --bin gru-lab -- $(ARGS)
+
+# Speed and size figures (not tests): make bench [BENCH_ARGS=--tfjs]
+bench: build
+	cargo build --release --bin gru-lab
+	node scripts/bench.mjs $(BENCH_ARGS)

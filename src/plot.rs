@@ -102,13 +102,15 @@ pub fn draw_prediction<DB: DrawingBackend>(
 ) -> PlotResult {
     let (t0, t1) = min_max(times.iter().copied());
     let (lo, hi) = min_max(truth.iter().chain(predictions).map(|&v| v as f64));
+    // Headroom above the curves for the legend.
     let pad = (hi - lo) * 0.1;
+    let top = hi + (hi - lo) * 0.45;
     let mut chart = ChartBuilder::on(area)
         .caption("Sine wave: truth and prediction", theme.text(15))
         .margin(theme.px(8.0))
         .x_label_area_size(theme.px(26.0))
         .y_label_area_size(theme.px(44.0))
-        .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))
+        .build_cartesian_2d(t0..t1, (lo - pad)..top)
         .map_err(fail)?;
     chart
         .configure_mesh()
@@ -159,7 +161,7 @@ pub fn draw_prediction<DB: DrawingBackend>(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperRight)
         .label_font(theme.text(12))
         .background_style(theme.background.mix(0.8))
         .border_style(theme.grid)
@@ -259,6 +261,21 @@ pub fn draw_loss<DB: DrawingBackend>(
             theme.loss.stroke_width(theme.px(2.0)),
         ))
         .map_err(fail)?;
+    // The latest epoch as a dot, so that even a single epoch shows.
+    if let Some((i, &l)) = losses
+        .iter()
+        .enumerate()
+        .next_back()
+        .filter(|(_, l)| l.is_finite() && **l > 0.0)
+    {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (i + 1, l),
+                theme.px(3.0),
+                theme.loss.filled(),
+            )))
+            .map_err(fail)?;
+    }
     Ok(())
 }
 

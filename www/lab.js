@@ -216,7 +216,7 @@ class GruLab {
     if (this.page.embed) {
       const link = el('a', { class: 'open-full', target: '_blank', rel: 'noopener', text: 'open full lab ↗' });
       this.fullLink = link;
-      children.splice(2, 0, link);
+      status.append(' · ', link);
     }
     this.root.append(...children);
     this.wire();

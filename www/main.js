@@ -14,11 +14,36 @@ window.addEventListener('error', (e) => fatal(String(e.message || e.error)));
 window.addEventListener('unhandledrejection', (e) => fatal(String(e.reason && e.reason.message ? e.reason.message : e.reason)));
 panel.querySelector('button').addEventListener('click', () => window.location.reload());
 
+const embedded = new URLSearchParams(window.location.search).get('embed') === '1';
+document.body.classList.toggle('embedded', embedded);
+
+/** In an iframe: epoch events go to the parent; only well-formed commands from the parent are obeyed. */
+function connectToParent(lab) {
+  if (window.parent === window) return;
+  lab.onEpoch((e) => {
+    window.parent.postMessage({
+      type: 'gru-lab:epoch', epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, backend: e.backend,
+    }, '*');
+  });
+  const COMMANDS = ['step', 'play', 'pause', 'reset'];
+  window.addEventListener('message', (event) => {
+    const data = event.data;
+    if (event.source !== window.parent) return;
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return;
+    if (data.type !== 'gru-lab:command' || typeof data.command !== 'string') return;
+    if (Object.keys(data).some((k) => k !== 'type' && k !== 'command')) return;
+    if (!COMMANDS.includes(data.command)) return;
+    lab[data.command]();
+  });
+  window.parent.postMessage({ type: 'gru-lab:ready', epoch: lab.epoch, backend: lab.backend }, '*');
+}
+
 mount(document.getElementById('lab'), {
   query: window.location.search,
   ids: true,
   syncUrl: true,
-  keyboard: true,
+  keyboard: !embedded,
 }).then((lab) => {
   window.gruLab = lab;
+  connectToParent(lab);
 }, (e) => fatal(e.message));

@@ -145,7 +145,19 @@ pub fn draw_prediction(
     let area = canvas_area(canvas)?;
     area.fill(&theme.background)
         .map_err(|e| JsError::new(&e.to_string()))?;
-    let (upper, lower) = area.split_vertically((area.dim_in_pixel().1 as f64 * 0.68) as u32);
+    // The error panel needs some height to be readable: small (embedded) canvases show the prediction only.
+    let height = area.dim_in_pixel().1;
+    if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
+        return drawn(plot::draw_prediction(
+            &area,
+            &theme,
+            times,
+            truth,
+            predictions,
+            selected,
+        ));
+    }
+    let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
     drawn(plot::draw_prediction(
         &upper,
         &theme,
@@ -154,11 +166,8 @@ pub fn draw_prediction(
         predictions,
         selected,
     ))?;
-    if predictions.len() == truth.len() {
-        let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
-        drawn(plot::draw_error(&lower, &theme, times, &errors))?;
-    }
-    Ok(())
+    let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+    drawn(plot::draw_error(&lower, &theme, times, &errors))
 }
 
 /// The loss curve on a log scale.

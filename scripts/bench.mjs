@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// GRU Lab benchmark: ms per epoch of the tutorial configuration natively and in headless Chromium,
+// navigation → first finished epoch, WebGPU on SwiftShader (small config, emulated), wasm sizes, and
+// where available PyTorch (scripts/bench_torch.py) and TF.js (../shared/bench/tfjs-gru, --tfjs).
+// Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { start } from '../tests/e2e/browser.mjs';
+import { sizes } from './size.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const target = process.env.CARGO_TARGET_DIR || join(os.homedir(), '.cache/gru-lab/target');
+
+/** Median and min over epochs 10…N (1-based), as the TF.js peer benchmark reports them. */
+function summary(ms) {
+  const tail = ms.slice(9).sort((a, b) => a - b);
+  return { epochs: ms.length, medianMs: tail[Math.floor(tail.length / 2)], minMs: tail[0], firstMs: ms[0] };
+}
+
+function native() {
+  const bin = join(target, 'release', 'gru-lab');
+  const csv = join(os.tmpdir(), `gru-lab-bench-${process.pid}.csv`);
+  execFileSync(bin, ['train', '--out', join(os.tmpdir(), 'gru-lab-bench-out'), '--history', csv], { stdio: 'ignore' });
+  const ms = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[4]));
+  return summary(ms);
+}
+
+async function browser(webgpu, query, epochs) {
+  const b = await start({ webgpu });
+  try {
+    const page = await b.page(`/?${query}`);
+    const result = await page.evaluate(async (n) => {
+      while (!window.gruLab || !window.gruLab.backend) await new Promise((r) => setTimeout(r, 5));
+      const ms = [];
+      const wall = [];
+      let firstEpochAt = null;
+      window.gruLab.onEpoch((e) => { ms.push(e.ms); if (firstEpochAt === null) firstEpochAt = performance.now(); });
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await window.gruLab.step();
+        wall.push(performance.now() - t0);
+      }
+      return { ms, wall, firstEpochAt, backend: window.gruLab.backend };
+    }, epochs);
+    return { backend: result.backend, ...summary(result.ms), wallMedianMs: summary(result.wall).medianMs, navigationToFirstEpochMs: result.firstEpochAt };
+  } finally {
+    await b.close();
+  }
+}
+
+function pytorch() {
+  try {
+    const out = execFileSync('python3', [join(ROOT, 'scripts/bench_torch.py')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const parsed = JSON.parse(out.trim().split('\n').pop());
+    return { torch: parsed.torch, ...summary(parsed.ms) };
+  } catch {
+    return null;
+  }
+}
+
+function tfjs() {
+  const dir = join(ROOT, '..', 'shared', 'bench', 'tfjs-gru');
+  if (!args.includes('--tfjs') || !existsSync(dir)) return null;
+  if (!existsSync(join(dir, 'node_modules'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: dir, stdio: 'ignore' });
+  const out = execFileSync('node', ['run.mjs', '--backends', 'wasm-simd', '--epochs', '100', '--runs', '1', '--no-cold-infer'],
+    { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  const s = JSON.parse(out).results['wasm-simd'].summary;
+  return { backend: 'wasm-simd', medianMs: s.medianEpochMs.median, minMs: s.minEpochMs.median };
+}
+
+const report = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(2)}`,
+  config: 'tutorial: 2×32 GRU (cho), 990 windows of 10, full batch, 100 epochs',
+  native: native(),
+  chromiumNdarray: await browser(false, 'backend=ndarray', 100),
+  chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
+  wasm: sizes(join(ROOT, 'dist/gru-lab_bg.wasm')),
+  pytorch: pytorch(),
+  tfjs: tfjs(),
+};
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
+const row = (name, r) => `${name.padEnd(44)} ${r ? `${r.medianMs.toFixed(1).padStart(9)} ${r.minMs.toFixed(1).padStart(9)}` : '      n/a       n/a'}`;
+console.error(['', `${'ms per epoch (epochs 10…N)'.padEnd(44)}    median       min`,
+  row('native CLI, ndarray', report.native),
+  row('Chromium, ndarray (wasm)', report.chromiumNdarray),
+  row('Chromium, WebGPU on SwiftShader (4 units, emulated)', report.chromiumWebgpuEmulated),
+  row(`PyTorch native, 1 thread${report.pytorch ? ` (${report.pytorch.torch})` : ''}`, report.pytorch),
+  row('TF.js wasm-simd in Chromium (--tfjs)', report.tfjs),
+  '',
+  `Chromium ndarray / PyTorch native: ${ratio(report.chromiumNdarray.medianMs, report.pytorch?.medianMs)}×`,
+  `native / PyTorch native: ${ratio(report.native.medianMs, report.pytorch?.medianMs)}×`,
+  `TF.js / Chromium ndarray: ${ratio(report.tfjs?.medianMs, report.chromiumNdarray.medianMs)}×`,
+  `navigation → first finished epoch: ${report.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
+  `wasm: raw ${(report.wasm.raw / 1e6).toFixed(2)} MB, gzip ${(report.wasm.gzip / 1e6).toFixed(2)} MB, brotli ${(report.wasm.brotli / 1e6).toFixed(2)} MB`,
+  ''].join('\n'));
+console.log(JSON.stringify(report, null, 2));

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""The tutorial's training loop in PyTorch, one thread, timed per epoch. Prints one JSON line.
+Used by scripts/bench.mjs when PyTorch is installed; never by the tests."""
+import json, os, sys, time
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
+import torch
+import torch.nn as nn
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
+from gen_golden import GRUModel  # the tutorial's model, verbatim
+
+torch.set_num_threads(1)
+torch.manual_seed(42)
+t = np.linspace(0, 20, 1000)
+data = np.sin(t)
+X = torch.FloatTensor(np.array([data[i:i + 10] for i in range(990)]).reshape(-1, 10, 1))
+y = torch.FloatTensor(np.array([data[i + 10] for i in range(990)]).reshape(-1, 1))
+model = GRUModel(dropout=0.1)
+opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-5)
+sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=10)
+ms = []
+for epoch in range(100):
+    start = time.perf_counter()
+    model.train()
+    opt.zero_grad()
+    loss = ((model(X) - y) ** 2).mean()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step(loss.item())
+    ms.append((time.perf_counter() - start) * 1e3)
+print(json.dumps({"torch": torch.__version__, "ms": ms}))

@@ -1,0 +1,213 @@
+//! The `gru-lab` binary: the tutorial's lines, eval and trace on PyTorch weights, and one clear line with
+//! exit code 2 for every kind of bad argument.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gru-lab"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gru-lab-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn eval_prints_the_tutorials_metrics_for_pytorch_weights() {
+    let out = run(&[
+        "eval",
+        "--weights",
+        &format!("{FIXTURES}/tutorial_trained.pth"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/tutorial_run.json")).unwrap(),
+    )
+    .unwrap();
+    let expected = format!(
+        "MSE: {}\nMAE: {}\nRMSE: {}\n",
+        run["mse_6"].as_str().unwrap(),
+        run["mae_6"].as_str().unwrap(),
+        run["rmse_6"].as_str().unwrap()
+    );
+    assert_eq!(text(&out.stdout), expected);
+}
+
+#[test]
+fn trace_prints_gates_per_layer_and_step_as_json() {
+    let out = run(&[
+        "trace",
+        "--weights",
+        &format!("{FIXTURES}/tutorial_trained.pth"),
+        "--cell",
+        "pytorch",
+        "--window",
+        "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(json["cell"], "pytorch");
+    assert!(json["prediction"].as_f64().unwrap().is_finite());
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    for layer in layers {
+        for gate in ["r", "z", "candidate", "h"] {
+            let steps = layer[gate].as_array().unwrap();
+            assert_eq!(steps.len(), 10);
+            assert!(steps.iter().all(|s| s.as_array().unwrap().len() == 32));
+        }
+    }
+}
+
+#[test]
+fn train_prints_the_tutorials_lines_and_writes_its_files() {
+    let dir = scratch("train");
+    let history = dir.join("history.csv");
+    let out = run(&[
+        "train",
+        "--epochs",
+        "20",
+        "--hidden",
+        "16",
+        "--points",
+        "200",
+        "--out",
+        dir.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Number of model parameters: 2,465"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Epoch [20/20], Loss: "), "{stdout}");
+    for line in ["MSE: ", "MAE: ", "RMSE: "] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(line) && l.split('.').nth(1).unwrap().len() == 6),
+            "{stdout}"
+        );
+    }
+    let csv = std::fs::read_to_string(&history).unwrap();
+    assert_eq!(csv.lines().next(), Some("epoch,loss,lr,grad_norm,ms"));
+    assert_eq!(csv.lines().count(), 21);
+    let png = std::fs::read(dir.join("gru_sine_wave_results.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(
+        std::fs::read_to_string(dir.join("gru_model_architecture.svg"))
+            .unwrap()
+            .starts_with("<svg")
+    );
+    // Our own weights file goes back in through eval and --init.
+    let weights = dir.join("gru_sine_wave_model.json");
+    let eval = run(&["eval", "--weights", weights.to_str().unwrap()]);
+    assert!(eval.status.success(), "{}", text(&eval.stderr));
+    let mse_train = stdout.lines().find(|l| l.starts_with("MSE: ")).unwrap();
+    assert_eq!(text(&eval.stdout).lines().next().unwrap(), mse_train);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Every bad argument: exit code 2, exactly one line on stderr naming the problem, nothing else.
+#[test]
+fn bad_arguments_end_with_one_clear_line() {
+    let dir = scratch("bad");
+    let garbage = dir.join("garbage.pth");
+    std::fs::write(&garbage, b"this is not a pickle at all").unwrap();
+    let truncated = dir.join("truncated.pth");
+    let pth = std::fs::read(format!("{FIXTURES}/tutorial_init.pth")).unwrap();
+    std::fs::write(&truncated, &pth[..pth.len() / 2]).unwrap();
+    let bad_json = dir.join("bad.json");
+    std::fs::write(
+        &bad_json,
+        b"{\"format\": \"gru-lab-weights/1\", \"config\": {}, \"tensors\": {}}",
+    )
+    .unwrap();
+    let trained = format!("{FIXTURES}/tutorial_trained.pth");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "no command"),
+        (vec!["fly"], "unknown command \"fly\""),
+        (vec!["train", "--cell", "lstm"], "cell = \"lstm\""),
+        (vec!["train", "--hidden", "0"], "hidden = \"0\""),
+        (vec!["train", "--lr", "abc"], "lr = \"abc\""),
+        (vec!["train", "--layers", "99"], "1 to 4"),
+        (vec!["train", "--epochs"], "--epochs needs a value"),
+        (vec!["train", "--colour", "red"], "does not take --colour"),
+        (vec!["train", "--init", "/no/such/file.pth"], "no such file"),
+        (vec!["eval"], "--weights FILE is required"),
+        (
+            vec!["eval", "--weights", garbage.to_str().unwrap()],
+            "cannot read",
+        ),
+        (
+            vec!["eval", "--weights", truncated.to_str().unwrap()],
+            "cannot read",
+        ),
+        (
+            vec!["eval", "--weights", bad_json.to_str().unwrap()],
+            "gru.weight_ih_l0",
+        ),
+        (
+            vec!["eval", "--weights", &trained, "--hidden", "16"],
+            "shape",
+        ),
+        (
+            vec!["eval", "--weights", &trained, "--layers", "3"],
+            "gru.weight_ih_l2",
+        ),
+        (
+            vec!["eval", "--weights", &trained, "--cell", "cho"],
+            "gru.bias_l0",
+        ),
+        (
+            vec![
+                "trace",
+                "--weights",
+                &trained,
+                "--window",
+                "0.1,x",
+                "--json",
+            ],
+            "\"x\" is not a finite number",
+        ),
+        (
+            vec!["trace", "--weights", &trained, "--window", "0.1"],
+            "--json",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: expected {expected:?} in {stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("backtrace"),
+            "{args:?}: {stderr}"
+        );
+        let first_block = stderr.split("\nusage:").next().unwrap();
+        assert_eq!(
+            first_block.trim_end().lines().count(),
+            1,
+            "{args:?}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
