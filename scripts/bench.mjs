@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { start } from '../tests/e2e/browser.mjs';
-import { sizes } from './size.mjs';
+import { sizes, MODULES } from './size.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -80,7 +80,7 @@ const report = {
   native: native(),
   chromiumNdarray: await browser(false, 'backend=ndarray', 100),
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
-  wasm: sizes(join(ROOT, 'dist/gru-lab_bg.wasm')),
+  wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   pytorch: pytorch(),
   tfjs: tfjs(),
 };
@@ -97,6 +97,6 @@ console.error(['', `${'ms per epoch (epochs 10…N)'.padEnd(44)}    median      
   `native / PyTorch native: ${ratio(report.native.medianMs, report.pytorch?.medianMs)}×`,
   `TF.js / Chromium ndarray: ${ratio(report.tfjs?.medianMs, report.chromiumNdarray.medianMs)}×`,
   `navigation → first finished epoch: ${report.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
-  `wasm: raw ${(report.wasm.raw / 1e6).toFixed(2)} MB, gzip ${(report.wasm.gzip / 1e6).toFixed(2)} MB, brotli ${(report.wasm.brotli / 1e6).toFixed(2)} MB`,
+  ...Object.entries(report.wasm).map(([path, w]) => `${path}: raw ${(w.raw / 1e6).toFixed(2)} MB, gzip ${(w.gzip / 1e6).toFixed(2)} MB, brotli ${(w.brotli / 1e6).toFixed(2)} MB`),
   ''].join('\n'));
 console.log(JSON.stringify(report, null, 2));

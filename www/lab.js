@@ -5,9 +5,10 @@
 //   const lab = await mount(element, { hidden: 16, layers: 1, epochs: 50 });
 //   lab.step(); lab.play(); lab.pause(); lab.reset(); lab.setLearningRate(0.003);
 //   lab.onEpoch((e) => console.log(e.epoch, e.loss)); lab.destroy();
-import init, * as core from '../gru-lab.js';
+// The main thread only validates and draws: it loads the small CPU-only build (scripts/build-cpu-module.sh).
+import init, * as core from '../cpu/gru-lab.js';
 
-const wasmReady = init({ module_or_path: new URL('../gru-lab_bg.wasm', import.meta.url) });
+const wasmReady = init({ module_or_path: new URL('../cpu/gru-lab_bg.wasm', import.meta.url) });
 
 /** Query keys that belong to the page, not to the model config. */
 export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample'];
@@ -353,7 +354,10 @@ class GruLab {
     } catch (e) {
       if (generation === this.generation) {
         this.pause();
-        this.showError(e.message);
+        const diverged = /^loss diverged/.test(e.message);
+        this.showError(diverged
+          ? `${e.message}. The weights and history from before that epoch are kept: lower the learning rate and press Step to go on, or Reset.`
+          : e.message);
       }
       return false;
     } finally {

@@ -5,9 +5,25 @@
 //            {id, type: 'step' | 'snapshot', sample}
 //            {id, type: 'lr', lr}
 // Replies:   {id, ok: true, result} or {id, ok: false, error}
-import init, { Session } from '../gru-lab.js';
+// Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
+// only when a WebGPU adapter exists.
+const MODULES = {
+  cpu: { js: '../cpu/gru-lab.js', wasm: '../cpu/gru-lab_bg.wasm' },
+  full: { js: '../gru-lab.js', wasm: '../gru-lab_bg.wasm' },
+};
+const loaded = {};
 
-const ready = init({ module_or_path: new URL('../gru-lab_bg.wasm', import.meta.url) });
+function load(which) {
+  if (!loaded[which]) {
+    const { js, wasm } = MODULES[which];
+    loaded[which] = import(js).then(async (bindings) => {
+      await bindings.default({ module_or_path: new URL(wasm, import.meta.url) });
+      return bindings;
+    });
+  }
+  return loaded[which];
+}
+
 let session = null;
 let queue = Promise.resolve();
 
@@ -22,7 +38,6 @@ async function webgpuAdapter() {
 }
 
 async function handle(msg) {
-  await ready;
   switch (msg.type) {
     case 'create': {
       let backend = msg.backend === 'ndarray' ? 'ndarray' : 'webgpu';
@@ -31,6 +46,7 @@ async function handle(msg) {
         note = await webgpuAdapter();
         if (note) backend = 'ndarray';
       }
+      const { Session } = await load(backend === 'webgpu' ? 'full' : 'cpu');
       if (session) session.free();
       session = null;
       session = await Session.create(msg.config, backend);

@@ -154,3 +154,26 @@ test('Reset re-initialises: the same seed gives the same run', async () => {
   clean(page);
   await page.close();
 });
+
+test('while Play trains the tutorial model, the main thread has no long task (training is in a worker)', async () => {
+  const page = await browser.page('/');
+  await ready(page);
+  const result = await page.evaluate(async () => {
+    const tasks = [];
+    const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); });
+    observer.observe({ type: 'longtask', buffered: false });
+    const start = window.gruLab.epoch;
+    window.gruLab.play();
+    while (window.gruLab.epoch < start + 20) await new Promise((r) => setTimeout(r, 20));
+    window.gruLab.pause();
+    await new Promise((r) => setTimeout(r, 200));
+    observer.disconnect();
+    return { tasks, epochs: window.gruLab.epoch - start };
+  });
+  const longest = Math.max(0, ...result.tasks);
+  console.log(`# longest main-thread task during ${result.epochs} epochs of Play: ${longest.toFixed(0)} ms (${result.tasks.length} over 50 ms)`);
+  assert.ok(result.epochs >= 20);
+  assert.equal(result.tasks.length, 0, `long tasks on the main thread: ${result.tasks.map((t) => t.toFixed(0)).join(', ')} ms`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
