@@ -129,12 +129,22 @@ class GruLab {
     this.playing = false;
     this.busy = false;
     this.destroyed = false;
-    this.history = [];
+    // One number per epoch (a packed double array: the soak test reads the heap after 2,000 epochs).
+    this.losses = [];
+    this.lastReport = null;
     this.snapshot = null;
     this.sample = page.sample;
     this.dark = window.matchMedia('(prefers-color-scheme: dark)');
     this.cleanup = [];
     this.build();
+    this.startWorker();
+  }
+
+  /** A fresh training worker; requests still waiting on an old one are rejected. */
+  startWorker() {
+    if (this.worker) this.worker.terminate();
+    for (const { reject } of this.requests.values()) reject(new Error('training worker restarted'));
+    this.requests.clear();
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e) => this.reply(e.data);
     this.worker.onerror = (e) => this.showError(`training worker failed: ${e.message || 'unknown error'}`);
@@ -309,7 +319,8 @@ class GruLab {
   async restart() {
     const generation = ++this.generation;
     this.pause();
-    this.history = [];
+    this.losses = [];
+    this.lastReport = null;
     this.snapshot = null;
     this.series = core.dataset(this.config);
     const samples = this.series.truth.length;
@@ -334,7 +345,7 @@ class GruLab {
 
   async step() {
     if (this.busy || this.destroyed) return false;
-    if (this.history.length >= this.config.epochs) {
+    if (this.losses.length >= this.config.epochs) {
       this.say(`all ${this.config.epochs} epochs done: raise epochs or press Reset`);
       return false;
     }
@@ -344,7 +355,8 @@ class GruLab {
       await this.startup;
       const result = await this.request('step', { sample: this.sample });
       if (generation !== this.generation) return false;
-      this.history.push(result.report);
+      this.losses.push(result.report.loss);
+      this.lastReport = result.report;
       this.snapshot = result;
       this.updateStatus();
       this.draw();
@@ -355,9 +367,13 @@ class GruLab {
       if (generation === this.generation) {
         this.pause();
         const diverged = /^loss diverged/.test(e.message);
+        // A Rust panic in the worker traps its wasm instance ("unreachable"): that worker is done for.
+        this.crashed = /unreachable|RuntimeError/.test(e.message);
         this.showError(diverged
           ? `${e.message}. The weights and history from before that epoch are kept: lower the learning rate and press Step to go on, or Reset.`
-          : e.message);
+          : this.crashed
+            ? `The training worker crashed (${e.message}). Press Reset to start a new one; your settings are kept in the URL.`
+            : e.message);
       }
       return false;
     } finally {
@@ -371,7 +387,7 @@ class GruLab {
     this.buttons.play.textContent = 'Pause ❚❚';
     this.buttons.play.setAttribute('aria-pressed', 'true');
     const generation = this.generation;
-    while (this.playing && generation === this.generation && this.history.length < this.config.epochs) {
+    while (this.playing && generation === this.generation && this.losses.length < this.config.epochs) {
       const ok = await this.step();
       if (!ok && this.busy) await new Promise((r) => setTimeout(r, 10));
       else if (!ok) break;
@@ -388,6 +404,10 @@ class GruLab {
 
   async reset() {
     this.clearMessage();
+    if (this.crashed) {
+      this.crashed = false;
+      this.startWorker();
+    }
     await this.restart();
   }
 
@@ -467,7 +487,7 @@ class GruLab {
           snap ? snap.predictions : new Float32Array(), this.sample, dark, dpr);
       }
       if (this.canvases.loss) {
-        core.drawLoss(this.canvases.loss, this.history.map((r) => r.loss), snap ? snap.lr : this.config.lr,
+        core.drawLoss(this.canvases.loss, this.losses, snap ? snap.lr : this.config.lr,
           this.config.epochs, dark, dpr);
       }
       if (this.canvases.gates && snap && snap.trace) {
@@ -483,18 +503,17 @@ class GruLab {
   }
 
   updateStatus() {
-    const last = this.history[this.history.length - 1];
-    this.epochEl.textContent = String(this.history.length);
+    const last = this.lastReport;
+    this.epochEl.textContent = String(this.losses.length);
     this.lossEl.textContent = last ? last.loss.toFixed(6) : '–';
     this.lrEl.textContent = (this.snapshot ? this.snapshot.lr : this.config.lr).toPrecision(3);
     this.msEl.textContent = last ? last.ms.toFixed(0) : '–';
   }
 
   announce() {
-    const n = this.history.length;
+    const n = this.losses.length;
     if (!this.playing || n % 10 === 0 || n === this.config.epochs) {
-      const last = this.history[n - 1];
-      this.live.textContent = `epoch ${n}, loss ${last.loss.toFixed(6)}`;
+      this.live.textContent = `epoch ${n}, loss ${this.losses[n - 1].toFixed(6)}`;
     }
   }
 
@@ -629,7 +648,11 @@ function handle(lab) {
     setLearningRate: (lr) => lab.setLearningRate(lr),
     onEpoch: (cb) => lab.onEpoch(cb),
     destroy: () => lab.destroy(),
-    get epoch() { return lab.history.length; },
+    get epoch() { return lab.losses.length; },
+    /** Epochs the worker's trainer has run (equals `epoch` whenever the lab is idle). */
+    get trainedEpochs() { return lab.snapshot ? lab.snapshot.epoch : 0; },
+    /** Bytes of the training worker's wasm memory. */
+    workerMemory: () => lab.request('memory'),
     get config() { return { ...lab.config }; },
     get backend() { return lab.backendName; },
   };

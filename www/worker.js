@@ -4,6 +4,7 @@
 // Requests:  {id, type: 'create', config, backend: 'auto'|'webgpu'|'ndarray'}
 //            {id, type: 'step' | 'snapshot', sample}
 //            {id, type: 'lr', lr}
+//            {id, type: 'memory'}  (the worker's wasm memory size, for the soak test)
 // Replies:   {id, ok: true, result} or {id, ok: false, error}
 // Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
 // only when a WebGPU adapter exists.
@@ -17,14 +18,15 @@ function load(which) {
   if (!loaded[which]) {
     const { js, wasm } = MODULES[which];
     loaded[which] = import(js).then(async (bindings) => {
-      await bindings.default({ module_or_path: new URL(wasm, import.meta.url) });
-      return bindings;
+      const exports = await bindings.default({ module_or_path: new URL(wasm, import.meta.url) });
+      return { ...bindings, memory: exports.memory };
     });
   }
   return loaded[which];
 }
 
 let session = null;
+let memory = null;
 let queue = Promise.resolve();
 
 async function webgpuAdapter() {
@@ -46,7 +48,9 @@ async function handle(msg) {
         note = await webgpuAdapter();
         if (note) backend = 'ndarray';
       }
-      const { Session } = await load(backend === 'webgpu' ? 'full' : 'cpu');
+      const module = await load(backend === 'webgpu' ? 'full' : 'cpu');
+      const { Session } = module;
+      memory = module.memory;
       if (session) session.free();
       session = null;
       session = await Session.create(msg.config, backend);
@@ -57,6 +61,8 @@ async function handle(msg) {
       return await session.step(msg.sample);
     case 'snapshot':
       return await session.snapshot(msg.sample);
+    case 'memory':
+      return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
     case 'lr':
       session.setLearningRate(msg.lr);
       return null;

@@ -15,6 +15,8 @@ export async function start({ webgpu = false } = {}) {
   const args = [
     '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync',
+    // window.gc(), so the soak test reads the heap after a full collection.
+    '--js-flags=--expose-gc',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args, headless: true });
