@@ -108,7 +108,7 @@ pub fn draw_prediction<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption("Sine wave: truth and prediction", theme.text(15))
         .margin(theme.px(8.0))
-        .x_label_area_size(theme.px(26.0))
+        .x_label_area_size(theme.px(36.0))
         .y_label_area_size(theme.px(44.0))
         .build_cartesian_2d(t0..t1, (lo - pad)..top)
         .map_err(fail)?;
@@ -237,7 +237,7 @@ pub fn draw_loss<DB: DrawingBackend>(
             theme.text(15),
         )
         .margin(theme.px(8.0))
-        .x_label_area_size(theme.px(26.0))
+        .x_label_area_size(theme.px(36.0))
         .y_label_area_size(theme.px(56.0))
         .build_cartesian_2d(1..x_end, (lo..hi).log_scale())
         .map_err(fail)?;

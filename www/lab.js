@@ -171,6 +171,12 @@ class GruLab {
     for (const name of ['step', 'play', 'reset']) {
       if (control(name)) toolbar.append(this.buttons[name]);
     }
+    if (!this.page.embed) {
+      this.buttons.save = el('button', { id: id('save'), type: 'button', class: 'secondary', text: 'Save weights', title: 'download this run as a GRU Lab weights file' });
+      this.fileInput = el('input', { id: id('load'), type: 'file', accept: '.json,application/json', class: 'visually-hidden' });
+      const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI)' }, ['Load weights…', this.fileInput]);
+      toolbar.append(this.buttons.save, load);
+    }
     this.inputs = {};
     const settings = el('div', { class: 'settings' });
     for (const [name, spec] of Object.entries(CONTROL_SPECS)) {
@@ -213,7 +219,10 @@ class GruLab {
       panel.append(el('label', { class: 'sample' }, [el('span', { text: 'gates of window ' }), this.sampleInput, this.sampleLabel]));
     }
     if (has('loss')) canvasPanel('loss', 'Training loss', 'training loss per epoch, log scale');
-    if (has('gates')) canvasPanel('gates', 'Gate activations of the selected window', 'heatmaps of z, r, candidate and h for every layer');
+    if (has('gates')) {
+      canvasPanel('gates', 'Gate activations of the selected window: time step → across, hidden unit ↓ down',
+        'heatmaps of z, r, candidate and h for every layer');
+    }
     if (has('architecture')) {
       this.architecture = el('div', { id: id('architecture'), class: 'architecture' });
       panels.append(el('section', { class: 'panel architecture-panel' }, [el('h3', { text: 'Architecture' }), this.architecture]));
@@ -242,6 +251,14 @@ class GruLab {
     this.on(this.buttons.step, 'click', () => this.step());
     this.on(this.buttons.play, 'click', () => (this.playing ? this.pause() : this.play()));
     this.on(this.buttons.reset, 'click', () => this.reset());
+    if (this.buttons.save) {
+      this.on(this.buttons.save, 'click', () => this.saveWeights());
+      this.on(this.fileInput, 'change', async () => {
+        const file = this.fileInput.files[0];
+        this.fileInput.value = '';
+        if (file) await this.loadWeights(await file.text());
+      });
+    }
     for (const [name, input] of Object.entries(this.inputs)) {
       this.on(input, 'change', () => this.changeField(name, input.value));
     }
@@ -315,8 +332,46 @@ class GruLab {
     await this.restart();
   }
 
-  /** Starts a fresh run of the current config; results of older runs are dropped. */
-  async restart() {
+  /** Downloads the current weights as a GRU Lab weights file. */
+  async saveWeights() {
+    try {
+      await this.startup;
+      const text = await this.request('save');
+      const link = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'application/json' })), download: 'gru-lab-weights.json' });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+      return text;
+    } catch (e) {
+      this.showError(`saving failed: ${e.message}`);
+      return null;
+    }
+  }
+
+  /** Starts over from a weights file; a bad file is refused with its reason and the run goes on. */
+  async loadWeights(text) {
+    if (this.busy) {
+      this.showError('wait for the running epoch to finish, then load the file again');
+      return false;
+    }
+    this.pause();
+    try {
+      await this.startup;
+      const config = await this.request('load', { text });
+      this.clearMessage();
+      this.config = config;
+      this.syncInputs();
+      this.syncUrl();
+      this.renderStatic();
+      await this.restart({ loaded: true });
+      return true;
+    } catch (e) {
+      this.showError(`weights file refused: ${e.message}. The current run is unchanged.`);
+      return false;
+    }
+  }
+
+  /** Starts a fresh run of the current config (or keeps the just-loaded one); results of older runs are dropped. */
+  async restart({ loaded = false } = {}) {
     const generation = ++this.generation;
     this.pause();
     this.losses = [];
@@ -331,12 +386,14 @@ class GruLab {
     }
     this.updateStatus();
     this.draw();
-    this.startup = this.request('create', { config: this.config, backend: this.page.backend });
-    const created = await this.startup;
-    if (generation !== this.generation) return;
-    this.backendName = created.backend;
-    this.backendBadge.textContent = created.backend;
-    this.backendBadge.title = created.backend;
+    if (!loaded) {
+      this.startup = this.request('create', { config: this.config, backend: this.page.backend });
+      const created = await this.startup;
+      if (generation !== this.generation) return;
+      this.backendName = created.backend;
+      this.backendBadge.textContent = created.backend;
+      this.backendBadge.title = created.backend;
+    }
     const first = await this.request('snapshot', { sample: this.sample });
     if (generation !== this.generation) return;
     this.snapshot = first;
@@ -646,6 +703,10 @@ function handle(lab) {
     pause: () => lab.pause(),
     reset: () => lab.reset(),
     setLearningRate: (lr) => lab.setLearningRate(lr),
+    /** The run as GRU Lab weights-file text (also offered as a download). */
+    saveWeights: () => lab.saveWeights(),
+    /** Starts over from weights-file text; resolves false (with a message shown) for a bad file. */
+    loadWeights: (text) => lab.loadWeights(text),
     onEpoch: (cb) => lab.onEpoch(cb),
     destroy: () => lab.destroy(),
     get epoch() { return lab.losses.length; },

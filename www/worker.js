@@ -4,6 +4,7 @@
 // Requests:  {id, type: 'create', config, backend: 'auto'|'webgpu'|'ndarray'}
 //            {id, type: 'step' | 'snapshot', sample}
 //            {id, type: 'lr', lr}
+//            {id, type: 'load', text} → the file's config;  {id, type: 'save'} → the file's text
 //            {id, type: 'memory'}  (the worker's wasm memory size, for the soak test)
 // Replies:   {id, ok: true, result} or {id, ok: false, error}
 // Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
@@ -61,6 +62,10 @@ async function handle(msg) {
       return await session.step(msg.sample);
     case 'snapshot':
       return await session.snapshot(msg.sample);
+    case 'load':
+      return session.loadWeights(msg.text);
+    case 'save':
+      return await session.saveWeights();
     case 'memory':
       return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
     case 'lr':

@@ -12,6 +12,7 @@ use crate::diagram;
 use crate::gru::SampleTrace;
 use crate::plot::{self, GateLayout, Theme};
 use crate::train::{TrainError, Trainer};
+use crate::weights;
 use burn::tensor::Device;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -279,6 +280,7 @@ pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
 #[wasm_bindgen]
 pub struct Session {
     trainer: Option<Trainer>,
+    device: Device,
     backend: String,
 }
 
@@ -333,8 +335,39 @@ impl Session {
         };
         Ok(Session {
             trainer: Some(Trainer::new(config, &device)),
+            device,
             backend: name,
         })
+    }
+
+    /// Starts over from a GRU Lab weights file (the CLI's `gru_sine_wave_model.json` or the page's
+    /// Save): its config and weights, epoch 0. Returns the file's config. A file that is not ours, or
+    /// whose tensors do not fit its config, is refused with the reason and the current run goes on.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&mut self, text: &str) -> Result<JsValue, JsError> {
+        if self.trainer.is_none() {
+            return Err(JsError::new("busy: an epoch is running"));
+        }
+        let file = weights::from_json(text).map_err(|e| JsError::new(&e.to_string()))?;
+        let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        self.trainer = Some(trainer);
+        to_js(&file.config)
+    }
+
+    /// The current run as a GRU Lab weights file (config and PyTorch-layout state dict), read
+    /// asynchronously.
+    #[wasm_bindgen(js_name = saveWeights)]
+    pub async fn save_weights(&mut self) -> Result<String, JsError> {
+        let trainer = self
+            .trainer
+            .take()
+            .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
+        let result = trainer.state_dict().await;
+        let config = trainer.config.clone();
+        self.trainer = Some(trainer);
+        let dict = result.map_err(|e| JsError::new(&e))?;
+        Ok(weights::to_json(&config, &dict))
     }
 
     /// The backend in use, with the reason when it is a fallback.

@@ -1,0 +1,84 @@
+// Weight files in the page: save and load round-trip; bad files are refused with the reason and the
+// run untouched; weights that blow the loss up stop training with the divergence message.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, ready, epoch, stepTimes } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await start(); });
+after(async () => { await browser.close(); });
+
+const SMALL = '/?hidden=6&layers=2&points=80&window=6&epochs=50&dropout=0';
+
+test('Save then Load in another page restores the config and the weights', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await stepTimes(page, 4);
+  const text = await page.evaluate(() => window.gruLab.saveWeights());
+  const file = JSON.parse(text);
+  assert.equal(file.format, 'gru-lab-weights/1');
+  assert.equal(file.config.hidden, 6);
+  assert.deepEqual(file.tensors['gru.weight_hh_l1'].shape, [18, 6]);
+  const other = await browser.page('/?hidden=3&layers=1&points=80&window=6&dropout=0');
+  await ready(other);
+  assert.equal(await other.evaluate((t) => window.gruLab.loadWeights(t), text), true);
+  assert.equal(await other.inputValue('#cfg-hidden'), '6');
+  assert.equal(await other.inputValue('#cfg-layers'), '2');
+  assert.equal(await epoch(other), 0);
+  // An epoch's loss is measured before its update, so with the same weights (and no dropout) the next
+  // epoch of both pages reports the same loss.
+  await stepTimes(page, 1);
+  await stepTimes(other, 1);
+  assert.equal(await other.textContent('#loss'), await page.textContent('#loss'));
+  assert.match(new URL(other.url()).search, /hidden=6/);
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(other.problems, []);
+  await page.close();
+  await other.close();
+});
+
+test('bad weight files are refused with the reason and the current run goes on', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await stepTimes(page, 2);
+  const good = JSON.parse(await page.evaluate(() => window.gruLab.saveWeights()));
+  const mutate = (f) => { const copy = structuredClone(good); f(copy); return JSON.stringify(copy); };
+  const bad = [
+    ['random bytes', '\u0000\u00ff\u0013garbage', /not a GRU Lab weights file/],
+    ['truncated', JSON.stringify(good).slice(0, 500), /not a GRU Lab weights file/],
+    ['a PyTorch pickle header', 'PK\u0003\u0004archive/data.pkl', /not a GRU Lab weights file/],
+    ['wrong format', mutate((f) => { f.format = 'keras/2'; }), /format "keras\/2" is not supported/],
+    ['wrong shape', mutate((f) => { f.tensors['gru.weight_hh_l0'].shape = [18, 5]; }), /gru.weight_hh_l0.*shape \[18, 5\]/],
+    ['different layer count', mutate((f) => { f.config.layers = 3; }), /gru.weight_ih_l2/],
+    ['other cell', mutate((f) => { f.config.cell = 'pytorch'; }), /gru.bias_ih_l0/],
+    ['bad config value', mutate((f) => { f.config.hidden = 0; }), /hidden = "0"/],
+    ['NaN weight', JSON.stringify(good).replace(/"data":\[(-?[0-9.e-]+)/, '"data":[NaN'), /not a GRU Lab weights file/],
+  ];
+  for (const [what, text, pattern] of bad) {
+    assert.equal(await page.evaluate((t) => window.gruLab.loadWeights(t), text), false, what);
+    const message = await page.textContent('#message');
+    assert.match(message, pattern, what);
+    assert.match(message, /current run is unchanged/, what);
+    assert.equal(await epoch(page), 2, `${what}: the run was kept`);
+  }
+  await stepTimes(page, 1);
+  assert.equal(await epoch(page), 3);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('weights that make the loss infinite stop training with the divergence message and keep the run', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  const good = JSON.parse(await page.evaluate(() => window.gruLab.saveWeights()));
+  good.tensors['fc.weight'].data = good.tensors['fc.weight'].data.map((v) => (v >= 0 ? 1e30 : -1e30));
+  assert.equal(await page.evaluate((t) => window.gruLab.loadWeights(t), JSON.stringify(good)), true);
+  await page.click('#step');
+  await page.waitForFunction(() => /loss diverged at epoch 1/.test(document.querySelector('#message').textContent));
+  assert.match(await page.textContent('#message'), /lower the learning rate/);
+  assert.equal(await epoch(page), 0, 'no epoch was counted');
+  const kept = JSON.parse(await page.evaluate(() => window.gruLab.saveWeights()));
+  assert.deepEqual(kept.tensors['fc.weight'].data, good.tensors['fc.weight'].data, 'the weights from before the epoch are kept');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
