@@ -192,7 +192,7 @@ pub fn draw_error<DB: DrawingBackend>(
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(11))
-        .y_labels(3)
+        .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.3}"))
         .draw()
         .map_err(fail)?;
