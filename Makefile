@@ -4,8 +4,10 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gru-lab/target
 export TRUNK_SKIP_VERSION_CHECK := true
 
 .PHONY: serve test setup build size cli bench
+# Trunk runs offline (Trunk.toml): cargo fetch first fills the registry on a fresh machine.
 serve:
 	scripts/setup.sh build
+	cargo fetch --locked
 	trunk build index.html --release
 	node scripts/serve.mjs dist 8080
 
@@ -17,6 +19,7 @@ setup:
 
 build:
 	scripts/setup.sh build
+	cargo fetch --locked
 	trunk build index.html --release
 
 size: build

@@ -32,16 +32,25 @@ for component in rustfmt clippy; do
   fi
 done
 
-# cargo install builds in its own temporary folder, not in the project's shared target folder.
+# cargo install builds in its own temporary folder, not in the project's shared target folder. --force: a
+# package cargo remembers as installed is reinstalled when one of its binaries has gone missing.
 if ! trunk --version 2>/dev/null | grep -qF "$TRUNK_VERSION"; then
   log "building trunk $TRUNK_VERSION (about 10-17 minutes once; it declares rust 1.96 but builds with ours)"
-  env -u CARGO_TARGET_DIR cargo install trunk --version "$TRUNK_VERSION" --locked --ignore-rust-version --quiet
+  env -u CARGO_TARGET_DIR cargo install trunk --version "$TRUNK_VERSION" --locked --ignore-rust-version --force --quiet
 fi
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then
   log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: its lock file names a dependency version the registry no longer serves.
-  env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --quiet
+  env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force --quiet
 fi
+
+for tool in "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION"; do
+  set -- $tool
+  if ! "$1" --version 2>/dev/null | grep -qF "$2"; then
+    echo "setup: $1 $2 is still not on PATH after installing it (is ~/.cargo/bin on PATH?)" >&2
+    exit 1
+  fi
+done
 
 [ "$what" = build ] && exit 0
 

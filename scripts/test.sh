@@ -22,6 +22,7 @@ cargo clippy --release --target wasm32-unknown-unknown --lib --no-default-featur
 stage "native tests"
 cargo test --release --locked 2>&1 | tee -a "$log"
 stage "wasm build (trunk, release)"
+cargo fetch --locked
 trunk build index.html --release
 stage "wasm size"
 node scripts/size.mjs --check
