@@ -126,6 +126,17 @@ fn canvas_area(
     Ok(backend.into_drawing_area())
 }
 
+/// The canvas as a drawing area, filled with the theme's background.
+fn cleared_area(
+    canvas: HtmlCanvasElement,
+    theme: &Theme,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
+    let area = canvas_area(canvas)?;
+    area.fill(&theme.background)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(area)
+}
+
 fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
     result.map_err(|e| JsError::new(&e))
 }
@@ -143,32 +154,29 @@ pub fn draw_prediction(
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
-    let area = canvas_area(canvas)?;
-    area.fill(&theme.background)
-        .map_err(|e| JsError::new(&e.to_string()))?;
+    let area = cleared_area(canvas, &theme)?;
     // The error panel needs some height to be readable: small (embedded) canvases show the prediction only.
     let height = area.dim_in_pixel().1;
-    if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
-        return drawn(plot::draw_prediction(
-            &area,
-            &theme,
-            times,
-            truth,
-            predictions,
-            selected,
-        ));
-    }
-    let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
+    let (chart, error_panel) =
+        if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
+            (area, None)
+        } else {
+            let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
+            (upper, Some(lower))
+        };
     drawn(plot::draw_prediction(
-        &upper,
+        &chart,
         &theme,
         times,
         truth,
         predictions,
         selected,
     ))?;
-    let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
-    drawn(plot::draw_error(&lower, &theme, times, &errors))
+    if let Some(lower) = error_panel {
+        let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+        drawn(plot::draw_error(&lower, &theme, times, &errors))?;
+    }
+    Ok(())
 }
 
 /// The loss curve on a log scale.
@@ -182,10 +190,13 @@ pub fn draw_loss(
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
-    let area = canvas_area(canvas)?;
-    area.fill(&theme.background)
-        .map_err(|e| JsError::new(&e.to_string()))?;
-    drawn(plot::draw_loss(&area, &theme, losses, lr, epochs))
+    drawn(plot::draw_loss(
+        &cleared_area(canvas, &theme)?,
+        &theme,
+        losses,
+        lr,
+        epochs,
+    ))
 }
 
 fn gate_layout(canvas: &HtmlCanvasElement, trace: &SampleTrace, scale: f64) -> GateLayout {
