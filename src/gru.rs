@@ -196,13 +196,13 @@ impl GruLayer {
             .matmul(self.w_input.val())
             + self.b_input.val().unsqueeze::<2>();
         let projected = projected.reshape([batch, steps, 3 * h]);
-        let w_hidden = self.w_hidden.val();
+        let recurrent = self.recurrent_weights();
         let mut state = h0;
         let mut outputs = Vec::with_capacity(steps);
         let mut recorded: [Vec<Tensor<2>>; 4] = Default::default();
         for t in 0..steps {
             let x_proj = projected.clone().narrow(1, t, 1).reshape([batch, 3 * h]);
-            let gates = self.step(x_proj, state, &w_hidden);
+            let gates = self.step(x_proj, state, &recurrent);
             if let Some(rows) = record {
                 for (slot, value) in
                     recorded
@@ -222,19 +222,34 @@ impl GruLayer {
         (Tensor::stack::<3>(outputs, 1), recording)
     }
 
+    /// The recurrent weights in the form each cell's step uses, prepared once per sequence, not per step.
+    fn recurrent_weights(&self) -> RecurrentWeights {
+        let h = self.hidden;
+        let w_hidden = self.w_hidden.val();
+        match self.cell {
+            CellKind::Cho => RecurrentWeights::Cho {
+                u_rz: w_hidden.clone().narrow(1, 0, 2 * h),
+                u_h: w_hidden.narrow(1, 2 * h, h),
+            },
+            CellKind::Pytorch => RecurrentWeights::Pytorch {
+                w_hidden,
+                b_hidden: self.b_hidden.as_ref().map(|b| b.val().unsqueeze::<2>()),
+            },
+        }
+    }
+
     /// One time step. `x_proj = x_t · W + b_input` is `[B, 3H]`, `state = h_{t−1}` is `[B, H]`.
-    fn step(&self, x_proj: Tensor<2>, state: Tensor<2>, w_hidden: &Tensor<2>) -> StepGates {
+    fn step(&self, x_proj: Tensor<2>, state: Tensor<2>, weights: &RecurrentWeights) -> StepGates {
         let h = self.hidden;
         let block = |t: Tensor<2>, k: usize| t.narrow(1, k * h, h);
-        match self.cell {
-            CellKind::Cho => {
+        match weights {
+            RecurrentWeights::Cho { u_rz, u_h } => {
                 // r and z see U h_{t−1}; the candidate sees U_h (r ⊙ h_{t−1}).
-                let u_rz = w_hidden.clone().narrow(1, 0, 2 * h);
-                let u_h = w_hidden.clone().narrow(1, 2 * h, h);
-                let recurrent = state.clone().matmul(u_rz);
+                let recurrent = state.clone().matmul(u_rz.clone());
                 let r = sigmoid(block(x_proj.clone(), 0) + block(recurrent.clone(), 0));
                 let z = sigmoid(block(x_proj.clone(), 1) + block(recurrent, 1));
-                let candidate = (block(x_proj, 2) + (r.clone() * state.clone()).matmul(u_h)).tanh();
+                let candidate =
+                    (block(x_proj, 2) + (r.clone() * state.clone()).matmul(u_h.clone())).tanh();
                 let new_state = (1.0 - z.clone()) * state + z.clone() * candidate.clone();
                 StepGates {
                     r,
@@ -243,10 +258,10 @@ impl GruLayer {
                     h: new_state,
                 }
             }
-            CellKind::Pytorch => {
+            RecurrentWeights::Pytorch { w_hidden, b_hidden } => {
                 let mut recurrent = state.clone().matmul(w_hidden.clone());
-                if let Some(b) = &self.b_hidden {
-                    recurrent = recurrent + b.val().unsqueeze::<2>();
+                if let Some(b) = b_hidden {
+                    recurrent = recurrent + b.clone();
                 }
                 let r = sigmoid(block(x_proj.clone(), 0) + block(recurrent.clone(), 0));
                 let z = sigmoid(block(x_proj.clone(), 1) + block(recurrent.clone(), 1));
@@ -261,6 +276,19 @@ impl GruLayer {
             }
         }
     }
+}
+
+/// Recurrent weights per cell: cho splits `U` into `U_rz` (`[H, 2H]`) and `U_h` (`[H, H]`); pytorch
+/// uses the whole `[H, 3H]` matrix and the hidden bias, broadcast to `[1, 3H]`.
+enum RecurrentWeights {
+    Cho {
+        u_rz: Tensor<2>,
+        u_h: Tensor<2>,
+    },
+    Pytorch {
+        w_hidden: Tensor<2>,
+        b_hidden: Option<Tensor<2>>,
+    },
 }
 
 /// The gates of one time step, each `[B, H]`.

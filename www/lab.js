@@ -403,7 +403,7 @@ class GruLab {
   async step() {
     if (this.busy || this.destroyed) return false;
     if (this.losses.length >= this.config.epochs) {
-      this.say(`all ${this.config.epochs} epochs done: raise epochs or press Reset`);
+      this.showError(`all ${this.config.epochs} epochs done: raise epochs or press Reset`);
       return false;
     }
     this.busy = true;
@@ -648,10 +648,6 @@ class GruLab {
   showError(text) {
     this.message.textContent = text;
     this.message.hidden = false;
-  }
-
-  say(text) {
-    this.showError(text);
   }
 
   clearMessage() {
