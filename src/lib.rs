@@ -4,12 +4,15 @@
 //! [`train::Trainer::step_epoch`] → [`train::EpochReport`] → drawing ([`plot`], [`diagram`]).
 //! Everything but `web` compiles and is tested natively.
 
+pub mod bptt;
 pub mod config;
 pub mod data;
 pub mod diagram;
 pub mod gru;
+pub mod kernels;
 pub mod metrics;
 pub mod model;
+pub mod params;
 pub mod plot;
 pub mod rng;
 pub mod train;

@@ -3,6 +3,7 @@
 //! ```text
 //! gru-lab train [--epochs N] [--cell cho|pytorch] [--hidden H] [--layers L] [--dropout P] [--lr X]
 //!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
+//!               [--path fused|tensor]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
 //! ```
@@ -15,7 +16,7 @@ use gru_lab::diagram::architecture_svg;
 use gru_lab::metrics::Metrics;
 use gru_lab::model::{ModelShape, StateDict};
 use gru_lab::plot::{Theme, draw_results_figure};
-use gru_lab::train::Trainer;
+use gru_lab::train::{Trainer, TrainingPath};
 use gru_lab::weights;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   gru-lab train [--epochs N] [--cell cho|pytorch] [--hidden H] [--layers L] [--dropout P] [--lr X]
                 [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
+                [--path fused|tensor]   (how gradients are computed: hand-derived BPTT or Burn autodiff)
   gru-lab eval  --weights FILE [--cell cho|pytorch] [--layers L] [--hidden H]
   gru-lab trace --weights FILE [--cell cho|pytorch] [--layers L] [--hidden H] --window v1,...,vT --json
 FILE: a PyTorch state_dict (.pth) or a GRU Lab weights file (.json)";
@@ -167,6 +169,15 @@ fn train(mut flags: Flags) -> Result<(), String> {
     let init = flags.take("init").map(PathBuf::from);
     let history = flags.take("history").map(PathBuf::from);
     let out = PathBuf::from(flags.take("out").unwrap_or_else(|| "gru-lab-out".into()));
+    let path = match flags.take("path").as_deref() {
+        None | Some("fused") => TrainingPath::Fused,
+        Some("tensor") => TrainingPath::Tensor,
+        Some(other) => {
+            return Err(format!(
+                "--path = \"{other}\" is not allowed: --path must be fused or tensor"
+            ));
+        }
+    };
     flags.finish("train")?;
 
     println!("Starting GRU sine wave prediction experiment...");
@@ -178,13 +189,21 @@ fn train(mut flags: Flags) -> Result<(), String> {
                 .map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => Trainer::new(config.clone(), &device),
-    };
+    }
+    .with_path(path);
     let samples = trainer.data.samples();
     println!(
         "Data shape: X=[{samples}, {}, 1], y=[{samples}, 1]",
         config.window
     );
-    println!("Cell: {}, backend: ndarray (CPU)", config.cell.name());
+    println!(
+        "Cell: {}, backend: ndarray (CPU), gradients: {}",
+        config.cell.name(),
+        match trainer.path() {
+            TrainingPath::Fused => "fused BPTT",
+            TrainingPath::Tensor => "Burn autodiff",
+        }
+    );
     println!(
         "Number of model parameters: {}",
         thousands(config.parameter_count())
@@ -240,7 +259,7 @@ fn train(mut flags: Flags) -> Result<(), String> {
 fn eval(mut flags: Flags) -> Result<(), String> {
     let (config, dict) = weights_config(&mut flags)?;
     flags.finish("eval")?;
-    let trainer =
+    let mut trainer =
         Trainer::from_state_dict(config, &dict, &cpu_device()).map_err(|e| e.to_string())?;
     let predictions = pollster::block_on(trainer.predictions())?;
     println!(

@@ -3,7 +3,8 @@
 //! key names and layouts, so the seeded init, a `.pth` import and our own weight files share one path.
 
 use crate::config::{CellKind, LabConfig};
-use crate::gru::{GruLayer, LayerGates, LayerRecording, LayerWeights, SampleTrace, transpose};
+use crate::gru::{GruLayer, LayerGates, LayerRecording, LayerWeights, SampleTrace};
+use crate::params::ModelParams;
 use crate::rng::{SplitMix64, TorchRng};
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
@@ -298,94 +299,7 @@ impl GruModel {
 
     /// The model's weights as a PyTorch-layout state dict, read with one batched async transfer.
     pub async fn state_dict(&self) -> Result<StateDict, String> {
-        let shape = self.shape();
-        let mut transaction = Transaction::default();
-        for layer in &self.layers {
-            transaction = transaction
-                .register(layer.w_input.val())
-                .register(layer.w_hidden.val())
-                .register(layer.b_input.val());
-            if let Some(b) = &layer.b_hidden {
-                transaction = transaction.register(b.val());
-            }
-        }
-        transaction = transaction
-            .register(self.fc_weight.val())
-            .register(self.fc_bias.val());
-        let mut data = transaction
-            .execute_async()
-            .await
-            .map_err(|e| format!("reading the weights failed: {e:?}"))?
-            .into_iter();
-        let mut next = || -> Result<Vec<f32>, String> {
-            data.next()
-                .expect("one read per registered tensor")
-                .try_into_vec_as::<f32>()
-                .map_err(|e| format!("reading the weights failed: {e:?}"))
-        };
-        let mut dict = StateDict::new();
-        let (h, three) = (shape.hidden, 3 * shape.hidden);
-        for l in 0..shape.layers {
-            let input = if l == 0 { 1 } else { h };
-            let w_ih = transpose(&next()?, input, three);
-            let w_hh = transpose(&next()?, h, three);
-            dict.insert(
-                format!("gru.weight_ih_l{l}"),
-                NamedTensor {
-                    shape: vec![three, input],
-                    data: w_ih,
-                },
-            );
-            dict.insert(
-                format!("gru.weight_hh_l{l}"),
-                NamedTensor {
-                    shape: vec![three, h],
-                    data: w_hh,
-                },
-            );
-            match shape.cell {
-                CellKind::Cho => {
-                    dict.insert(
-                        format!("gru.bias_l{l}"),
-                        NamedTensor {
-                            shape: vec![three],
-                            data: next()?,
-                        },
-                    );
-                }
-                CellKind::Pytorch => {
-                    dict.insert(
-                        format!("gru.bias_ih_l{l}"),
-                        NamedTensor {
-                            shape: vec![three],
-                            data: next()?,
-                        },
-                    );
-                    dict.insert(
-                        format!("gru.bias_hh_l{l}"),
-                        NamedTensor {
-                            shape: vec![three],
-                            data: next()?,
-                        },
-                    );
-                }
-            }
-        }
-        dict.insert(
-            "fc.weight".into(),
-            NamedTensor {
-                shape: vec![1, h],
-                data: next()?,
-            },
-        );
-        dict.insert(
-            "fc.bias".into(),
-            NamedTensor {
-                shape: vec![1],
-                data: next()?,
-            },
-        );
-        Ok(dict)
+        Ok(ModelParams::read(self).await?.to_state_dict())
     }
 
     /// The forward pass of `GRUModel.forward`: `xs: [B, T, 1]` → `[B, 1]`.
@@ -431,14 +345,14 @@ impl GruModel {
     }
 
     /// Inverted-dropout masks for one training pass, drawn from `rng`: each entry is 0 with
-    /// probability p and `1/(1−p)` otherwise (PyTorch's `nn.Dropout` in training).
-    pub fn dropout_masks(
+    /// probability p and `1/(1−p)` otherwise (PyTorch's `nn.Dropout` in training). One `[B, T, H]`
+    /// mask per layer but the last; none when p is 0 or there is one layer.
+    pub fn dropout_mask_values(
         &self,
         batch: usize,
         steps: usize,
         rng: &mut SplitMix64,
-        device: &Device,
-    ) -> Vec<Tensor<3>> {
+    ) -> Vec<Vec<f32>> {
         let p = self.dropout;
         if p <= 0.0 || self.layers.len() < 2 {
             return Vec::new();
@@ -447,11 +361,25 @@ impl GruModel {
         let keep = (1.0 / (1.0 - p)) as f32;
         (0..self.layers.len() - 1)
             .map(|_| {
-                let mask: Vec<f32> = (0..batch * steps * hidden)
+                (0..batch * steps * hidden)
                     .map(|_| if rng.next_f64() < p { 0.0 } else { keep })
-                    .collect();
-                Tensor::from_data(TensorData::new(mask, [batch, steps, hidden]), device)
+                    .collect()
             })
+            .collect()
+    }
+
+    /// [`GruModel::dropout_mask_values`] as tensors on `device`.
+    pub fn dropout_masks(
+        &self,
+        batch: usize,
+        steps: usize,
+        rng: &mut SplitMix64,
+        device: &Device,
+    ) -> Vec<Tensor<3>> {
+        let hidden = self.layers[0].hidden;
+        self.dropout_mask_values(batch, steps, rng)
+            .into_iter()
+            .map(|mask| Tensor::from_data(TensorData::new(mask, [batch, steps, hidden]), device))
             .collect()
     }
 }

@@ -2,10 +2,18 @@
 //! full batch → MSE → backward → `clip_grad_norm_(max_norm = 1)` over all parameters together →
 //! Adam (lr 0.01, coupled L2 weight decay 1e-5, ε 1e-8, as `torch.optim.Adam`) →
 //! `ReduceLROnPlateau` stepped with the epoch's loss.
+//!
+//! Two ways to get the gradients, one result ([`TrainingPath`]): the fused host BPTT of
+//! [`crate::bptt`] (the CPU default, fast) and Burn's autodiff through the op-by-op model of
+//! [`crate::gru`] (the readable reference, and the path that runs on WebGPU). Either way Burn's Adam
+//! updates the Burn model.
 
+use crate::bptt::Tape;
 use crate::config::LabConfig;
 use crate::data::SineDataset;
+use crate::gru::SampleTrace;
 use crate::model::{Evaluation, GruModel, ModelShape, StateDict, WeightsError};
+use crate::params::ModelParams;
 use crate::rng::SplitMix64;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
@@ -145,6 +153,25 @@ pub fn clip_grad_norm(model: &GruModel, grads: &mut GradientsParams, max_norm: f
     norm
 }
 
+/// How an epoch's gradients are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainingPath {
+    /// Hand-derived BPTT on the host ([`crate::bptt`]): one pass over flat buffers with SIMD kernels.
+    Fused,
+    /// Burn's autodiff through the op-by-op model ([`crate::gru`]), on the model's device.
+    Tensor,
+}
+
+/// A [`Tape`] the size of the tutorial's run takes about 25 MB; beyond this many bytes (hidden 128,
+/// 4 layers, 5,000 points of windows of 50 would need 4.5 GB) the run uses the tensor path.
+const FUSED_TAPE_BUDGET: usize = 512 << 20;
+
+/// The fused path's buffers: the tape and the gradients it fills.
+struct Fused {
+    tape: Tape,
+    grads: ModelParams,
+}
+
 /// One training run: the data on the device, the model, Adam's state and the scheduler.
 pub struct Trainer {
     pub config: LabConfig,
@@ -156,11 +183,14 @@ pub struct Trainer {
     optimizer: ModuleOptimizer,
     pub scheduler: PlateauScheduler,
     dropout_rng: SplitMix64,
+    /// Present when the run trains on the fused path.
+    fused: Option<Fused>,
     pub history: Vec<EpochReport>,
 }
 
 impl Trainer {
-    /// A fresh run with the seeded init. `device` may be any backend; autodiff is added here.
+    /// A fresh run with the seeded init on the fused path (when its tape fits the memory budget).
+    /// `device` may be any backend; autodiff is added here.
     pub fn new(config: LabConfig, device: &Device) -> Trainer {
         let shape = ModelShape::from(&config);
         let dict = shape.initial_state_dict(config.seed);
@@ -200,8 +230,33 @@ impl Trainer {
             model,
             optimizer,
             dropout_rng,
+            fused: None,
             history: Vec::new(),
-        })
+        }
+        .with_path(TrainingPath::Fused))
+    }
+
+    /// Switches how gradients are computed from the next epoch on. [`TrainingPath::Fused`] falls back
+    /// to the tensor path when its tape would exceed the memory budget.
+    pub fn with_path(mut self, path: TrainingPath) -> Trainer {
+        let shape = self.model.shape();
+        let (batch, steps) = (self.data.samples(), self.data.window);
+        self.fused = (path == TrainingPath::Fused
+            && Tape::bytes(shape, batch, steps) <= FUSED_TAPE_BUDGET)
+            .then(|| Fused {
+                tape: Tape::new(shape, batch, steps),
+                grads: ModelParams::zeros(shape),
+            });
+        self
+    }
+
+    /// The path the next epoch takes.
+    pub fn path(&self) -> TrainingPath {
+        if self.fused.is_some() {
+            TrainingPath::Fused
+        } else {
+            TrainingPath::Tensor
+        }
     }
 
     pub fn epoch(&self) -> usize {
@@ -223,23 +278,12 @@ impl Trainer {
     pub async fn step_epoch(&mut self) -> Result<EpochReport, TrainError> {
         let started = web_time::Instant::now();
         let epoch = self.history.len() + 1;
-        let [batch, steps, _] = self.inputs.dims();
-        let masks = self
-            .model
-            .dropout_masks(batch, steps, &mut self.dropout_rng, &self.device);
-        let output = self.model.forward(self.inputs.clone(), None, &masks, None);
-        let loss = (output.prediction - self.targets.clone()).square().mean();
-        let gradients = loss.backward();
-        let mut grads = GradientsParams::from_grads(gradients, &self.model);
-        let norm = clip_grad_norm(&self.model, &mut grads, MAX_GRAD_NORM);
         let lr = self.scheduler.lr;
-        let before = (self.model.clone(), self.optimizer.clone());
-        self.model = self.optimizer.step(lr, self.model.clone(), grads);
-        let [loss, norm] = read_scalars([loss.inner(), norm]).await?;
-        if !loss.is_finite() {
-            (self.model, self.optimizer) = before;
-            return Err(TrainError::Diverged { epoch, loss });
-        }
+        let (loss, norm) = if self.fused.is_some() {
+            self.fused_epoch(epoch, lr).await?
+        } else {
+            self.tensor_epoch(epoch, lr).await?
+        };
         let report = EpochReport {
             epoch,
             loss,
@@ -251,26 +295,113 @@ impl Trainer {
         Ok(report)
     }
 
-    /// The model's predictions for every window, in evaluation mode (no dropout).
-    pub async fn predictions(&self) -> Result<Vec<f32>, String> {
-        let model = self.model.valid();
-        let inputs = self.inputs.clone().inner();
-        let prediction = model.forward(inputs, None, &[], None).prediction;
-        prediction
-            .into_data_async()
+    /// One epoch on the fused path: the loss and gradients on the host, then Burn's Adam. The loss
+    /// is known before the update, so a diverged epoch changes nothing.
+    async fn fused_epoch(&mut self, epoch: usize, lr: f64) -> Result<(f64, f64), TrainError> {
+        let params = ModelParams::read(&self.model)
             .await
-            .map_err(|e| format!("reading predictions failed: {e:?}"))?
-            .try_into_vec_as::<f32>()
-            .map_err(|e| format!("reading predictions failed: {e:?}"))
+            .map_err(TrainError::Backend)?;
+        let masks = self.model.dropout_mask_values(
+            self.data.samples(),
+            self.data.window,
+            &mut self.dropout_rng,
+        );
+        let fused = self.fused.as_mut().expect("fused path");
+        fused.tape.forward(&params, &self.data.inputs, None, &masks);
+        let loss =
+            fused
+                .tape
+                .backward(&params, &self.data.targets, &masks, &mut fused.grads, false);
+        // clip_grad_norm_: one L2 norm over every gradient, scale by max_norm / (norm + 1e-6) ≤ 1.
+        let norm = fused
+            .grads
+            .values()
+            .map(|g| g as f64 * g as f64)
+            .sum::<f64>()
+            .sqrt();
+        // f32, as the tensor path holds the loss: a loss beyond f32's range has diverged too.
+        if !(loss as f32).is_finite() || !norm.is_finite() {
+            return Err(TrainError::Diverged { epoch, loss });
+        }
+        let scale = MAX_GRAD_NORM as f64 / (norm + 1e-6);
+        if scale < 1.0 {
+            fused.grads.scale(scale as f32);
+        }
+        let grads = fused
+            .grads
+            .to_gradients(&self.model, &self.device.clone().inner());
+        self.model = self.optimizer.step(lr, self.model.clone(), grads);
+        Ok((loss, norm))
+    }
+
+    /// One epoch on the tensor path: Burn's autodiff, the clipping and Adam on the device, then one
+    /// read of the loss and the norm; a diverged epoch restores the model and Adam's state.
+    async fn tensor_epoch(&mut self, epoch: usize, lr: f64) -> Result<(f64, f64), TrainError> {
+        let [batch, steps, _] = self.inputs.dims();
+        let masks = self
+            .model
+            .dropout_masks(batch, steps, &mut self.dropout_rng, &self.device);
+        let output = self.model.forward(self.inputs.clone(), None, &masks, None);
+        let loss = (output.prediction - self.targets.clone()).square().mean();
+        let gradients = loss.backward();
+        let mut grads = GradientsParams::from_grads(gradients, &self.model);
+        let norm = clip_grad_norm(&self.model, &mut grads, MAX_GRAD_NORM);
+        let before = (self.model.clone(), self.optimizer.clone());
+        self.model = self.optimizer.step(lr, self.model.clone(), grads);
+        let [loss, norm] = read_scalars([loss.inner(), norm]).await?;
+        if !loss.is_finite() {
+            (self.model, self.optimizer) = before;
+            return Err(TrainError::Diverged { epoch, loss });
+        }
+        Ok((loss, norm))
+    }
+
+    /// The model's predictions for every window, in evaluation mode (no dropout).
+    pub async fn predictions(&mut self) -> Result<Vec<f32>, String> {
+        Ok(self.evaluate(&[]).await?.predictions)
     }
 
     /// Every window's prediction and the gates of the chosen windows, in evaluation mode (one pass).
-    pub async fn evaluate(&self, samples: &[usize]) -> Result<Evaluation, String> {
+    pub async fn evaluate(&mut self, samples: &[usize]) -> Result<Evaluation, String> {
         let idx: Vec<usize> = samples
             .iter()
             .map(|&s| s.min(self.data.samples() - 1))
             .collect();
-        self.model.trace(self.inputs.clone(), None, &idx).await
+        let Some(fused) = &mut self.fused else {
+            let model = self.model.valid();
+            let inputs = self.inputs.clone().inner();
+            if idx.is_empty() {
+                let prediction = model.forward(inputs, None, &[], None).prediction;
+                let predictions = prediction
+                    .into_data_async()
+                    .await
+                    .map_err(|e| format!("reading predictions failed: {e:?}"))?
+                    .try_into_vec_as::<f32>()
+                    .map_err(|e| format!("reading predictions failed: {e:?}"))?;
+                return Ok(Evaluation {
+                    predictions,
+                    traces: Vec::new(),
+                });
+            }
+            return self.model.trace(self.inputs.clone(), None, &idx).await;
+        };
+        let params = ModelParams::read(&self.model).await?;
+        let predictions = fused
+            .tape
+            .forward(&params, &self.data.inputs, None, &[])
+            .to_vec();
+        let traces = idx
+            .iter()
+            .map(|&s| SampleTrace {
+                sample: s,
+                prediction: predictions[s],
+                layers: fused.tape.gates(s),
+            })
+            .collect();
+        Ok(Evaluation {
+            predictions,
+            traces,
+        })
     }
 
     /// The current weights in PyTorch's layout.

@@ -292,6 +292,8 @@ pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
 pub struct Session {
     trainer: Option<Trainer>,
     device: Device,
+    /// Fused host BPTT on ndarray; Burn's autodiff on WebGPU, so the GPU does the work.
+    path: TrainingPath,
     backend: String,
 }
 
@@ -329,15 +331,16 @@ impl Session {
     /// `backendNote` says why) or `"ndarray"`.
     pub async fn create(config: JsValue, backend: String) -> Result<Session, JsError> {
         let config = config_from(config)?;
-        let (device, name) = match backend.as_str() {
+        let (device, path, name) = match backend.as_str() {
             "webgpu" => match webgpu_device().await {
-                Ok(device) => (device, "WebGPU".to_string()),
+                Ok(device) => (device, TrainingPath::Tensor, "WebGPU".to_string()),
                 Err(why) => (
                     ndarray_device(),
+                    TrainingPath::Fused,
                     format!("ndarray (WebGPU init failed: {why})"),
                 ),
             },
-            "ndarray" => (ndarray_device(), "ndarray".to_string()),
+            "ndarray" => (ndarray_device(), TrainingPath::Fused, "ndarray".to_string()),
             other => {
                 return Err(JsError::new(&format!(
                     "backend \"{other}\" is unknown: use webgpu or ndarray"
@@ -345,8 +348,9 @@ impl Session {
             }
         };
         Ok(Session {
-            trainer: Some(Trainer::new(config, &device)),
+            trainer: Some(Trainer::new(config, &device).with_path(path)),
             device,
+            path,
             backend: name,
         })
     }
@@ -362,7 +366,7 @@ impl Session {
         let file = weights::from_json(text).map_err(|e| JsError::new(&e.to_string()))?;
         let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        self.trainer = Some(trainer);
+        self.trainer = Some(trainer.with_path(self.path));
         to_js(&file.config)
     }
 
@@ -412,7 +416,7 @@ impl Session {
             .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
         let result = trainer.step_epoch().await;
         let snapshot = match result {
-            Ok(report) => snapshot(&trainer, Some(report), sample).await,
+            Ok(report) => snapshot(&mut trainer, Some(report), sample).await,
             Err(e) => Err(train_error(e)),
         };
         self.trainer = Some(trainer);
@@ -421,11 +425,11 @@ impl Session {
 
     /// The current predictions and gates of `sample`, without training.
     pub async fn snapshot(&mut self, sample: usize) -> Result<JsValue, JsError> {
-        let trainer = self
+        let mut trainer = self
             .trainer
             .take()
             .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
-        let result = snapshot(&trainer, None, sample).await;
+        let result = snapshot(&mut trainer, None, sample).await;
         self.trainer = Some(trainer);
         result
     }
@@ -436,7 +440,7 @@ fn train_error(e: TrainError) -> JsError {
 }
 
 async fn snapshot(
-    trainer: &Trainer,
+    trainer: &mut Trainer,
     report: Option<crate::train::EpochReport>,
     sample: usize,
 ) -> Result<JsValue, JsError> {

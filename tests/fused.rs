@@ -1,0 +1,220 @@
+//! The fused path ([`gru_lab::bptt`]) held to the readable one ([`gru_lab::gru`] under Burn's autodiff)
+//! within 1e-5: predictions, every gate, the loss and every gradient, both cells, on the golden cases
+//! (1–3 layers, zero and random h0) and on the tutorial's full batch with dropout.
+
+mod common;
+
+use burn::tensor::{Tensor, TensorData};
+use common::*;
+use gru_lab::bptt::Tape;
+use gru_lab::config::{CellKind, LabConfig};
+use gru_lab::data::SineDataset;
+use gru_lab::gru::GateKind;
+use gru_lab::model::{GruModel, ModelShape, StateDict};
+use gru_lab::params::ModelParams;
+use gru_lab::rng::SplitMix64;
+use gru_lab::train::{TrainError, Trainer, TrainingPath};
+
+const TOLERANCE: f32 = 1e-5;
+
+fn host_params(shape: ModelShape, dict: &StateDict) -> ModelParams {
+    let model = GruModel::from_state_dict(shape, 0.0, dict, &device()).unwrap();
+    pollster::block_on(ModelParams::read(&model)).unwrap()
+}
+
+fn assert_same_gradients(label: &str, fused: &StateDict, readable: &StateDict) {
+    assert_eq!(
+        fused.keys().collect::<Vec<_>>(),
+        readable.keys().collect::<Vec<_>>(),
+        "{label}"
+    );
+    for (name, tensor) in readable {
+        assert_eq!(fused[name].shape, tensor.shape, "{label} {name}");
+        assert_close(
+            &format!("{label} dL/d{name}"),
+            &fused[name].data,
+            &tensor.data,
+            TOLERANCE,
+        );
+    }
+}
+
+#[test]
+fn fused_forward_gates_and_gradients_match_the_readable_path_on_every_golden_case() {
+    for case in cases() {
+        let label = format!(
+            "{:?} {} layers h0 {}",
+            case.shape.cell, case.shape.layers, case.json["random_h0"]
+        );
+        let (b, t, h) = (case.batch, case.steps, case.shape.hidden);
+        let (x, h0, y) = (
+            floats(&case.json["x"]),
+            floats(&case.json["h0"]),
+            floats(&case.json["y"]),
+        );
+        // The readable path: Burn's forward, gates and autodiff.
+        let model = GruModel::from_state_dict(case.shape, 0.0, &case.dict, &device()).unwrap();
+        let xs = Tensor::from_data(TensorData::new(x.clone(), [b, t, 1]), &device());
+        let h0s = Tensor::from_data(
+            TensorData::new(h0.clone(), [case.shape.layers, b, h]),
+            &device(),
+        );
+        let samples: Vec<usize> = (0..b).collect();
+        let readable = pollster::block_on(model.trace(xs, Some(h0s), &samples)).unwrap();
+        let (readable_loss, readable_grads, readable_dx) = loss_and_grads(&case, &case.dict);
+
+        let params = host_params(case.shape, &case.dict);
+        let mut tape = Tape::new(case.shape, b, t);
+        let predictions = tape.forward(&params, &x, Some(&h0), &[]).to_vec();
+        assert_close(
+            &format!("{label} predictions"),
+            &predictions,
+            &readable.predictions,
+            TOLERANCE,
+        );
+        for trace in &readable.traces {
+            let fused = tape.gates(trace.sample);
+            for (layer, gates) in trace.layers.iter().enumerate() {
+                for gate in GateKind::ALL {
+                    for step in 0..t {
+                        assert_close(
+                            &format!(
+                                "{label} layer {layer} {} step {step} sample {}",
+                                gate.name(),
+                                trace.sample
+                            ),
+                            &fused[layer].get(gate)[step],
+                            &gates.get(gate)[step],
+                            TOLERANCE,
+                        );
+                    }
+                }
+            }
+        }
+        let mut grads = ModelParams::zeros(case.shape);
+        let loss = tape.backward(&params, &y, &[], &mut grads, true);
+        assert!(
+            (loss as f32 - readable_loss).abs() < TOLERANCE,
+            "{label} loss {loss} vs {readable_loss}"
+        );
+        assert_same_gradients(&label, &grads.to_state_dict(), &readable_grads);
+        assert_close(
+            &format!("{label} dL/dx"),
+            &tape.d_inputs(),
+            &readable_dx,
+            TOLERANCE,
+        );
+    }
+}
+
+#[test]
+fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
+    for cell in [CellKind::Cho, CellKind::Pytorch] {
+        let config = LabConfig {
+            cell,
+            ..LabConfig::default()
+        };
+        let shape = ModelShape::from(&config);
+        let data = SineDataset::new(config.points, config.window);
+        let (b, t) = (data.samples(), data.window);
+        let dict = shape.initial_state_dict(config.seed);
+        let ad = device().autodiff();
+        let model = GruModel::from_state_dict(shape, config.dropout, &dict, &ad).unwrap();
+        let masks = model.dropout_mask_values(b, t, &mut SplitMix64::new(7));
+        assert_eq!(masks.len(), 1, "one mask between two layers");
+
+        let mask_tensors: Vec<Tensor<3>> = masks
+            .iter()
+            .map(|m| Tensor::from_data(TensorData::new(m.clone(), [b, t, config.hidden]), &ad))
+            .collect();
+        let xs = Tensor::from_data(TensorData::new(data.inputs.clone(), [b, t, 1]), &ad);
+        let ys = Tensor::from_data(TensorData::new(data.targets.clone(), [b, 1]), &ad);
+        let prediction = model.forward(xs, None, &mask_tensors, None).prediction;
+        let readable_predictions = read(prediction.clone().inner());
+        let loss = (prediction - ys).square().mean();
+        let grads = loss.backward();
+        let readable_grads = gradients_by_name(&model, &grads);
+        let readable_loss = read(loss.inner())[0];
+
+        let params = pollster::block_on(ModelParams::read(&model)).unwrap();
+        let mut tape = Tape::new(shape, b, t);
+        let predictions = tape.forward(&params, &data.inputs, None, &masks).to_vec();
+        let label = format!("{cell:?} tutorial batch");
+        assert_close(
+            &format!("{label} predictions"),
+            &predictions,
+            &readable_predictions,
+            TOLERANCE,
+        );
+        let mut fused_grads = ModelParams::zeros(shape);
+        let fused_loss = tape.backward(&params, &data.targets, &masks, &mut fused_grads, false);
+        assert!(
+            (fused_loss as f32 - readable_loss).abs() < TOLERANCE,
+            "{label} loss {fused_loss} vs {readable_loss}"
+        );
+        assert_same_gradients(&label, &fused_grads.to_state_dict(), &readable_grads);
+    }
+}
+
+/// Both paths, trained from PyTorch's init (dropout 0) for the tutorial's 100 epochs, stay on PyTorch's
+/// loss curve (see golden.rs for the fused default); here they are held to each other.
+#[test]
+fn a_fused_run_and_a_tensor_run_give_the_same_losses_and_predictions() {
+    for cell in [CellKind::Cho, CellKind::Pytorch] {
+        let config = LabConfig {
+            cell,
+            hidden: 8,
+            points: 200,
+            ..LabConfig::default()
+        };
+        let mut fused = Trainer::new(config.clone(), &device());
+        let mut tensor = Trainer::new(config.clone(), &device()).with_path(TrainingPath::Tensor);
+        assert_eq!(fused.path(), TrainingPath::Fused);
+        assert_eq!(tensor.path(), TrainingPath::Tensor);
+        for epoch in 1..=30 {
+            let a = pollster::block_on(fused.step_epoch()).unwrap();
+            let b = pollster::block_on(tensor.step_epoch()).unwrap();
+            let rel = (a.loss - b.loss).abs() / b.loss;
+            assert!(
+                rel < 1e-4,
+                "{cell:?} epoch {epoch}: {} vs {}",
+                a.loss,
+                b.loss
+            );
+            assert!((a.grad_norm - b.grad_norm).abs() / b.grad_norm < 1e-4);
+            assert_eq!(a.lr, b.lr);
+        }
+        let a = pollster::block_on(fused.evaluate(&[3])).unwrap();
+        let b = pollster::block_on(tensor.evaluate(&[3])).unwrap();
+        assert_close("predictions", &a.predictions, &b.predictions, 1e-4);
+        assert_eq!(a.traces.len(), 1);
+        for (fl, tl) in a.traces[0].layers.iter().zip(&b.traces[0].layers) {
+            for gate in GateKind::ALL {
+                for (fs, ts) in fl.get(gate).iter().zip(tl.get(gate)) {
+                    assert_close(gate.name(), fs, ts, 1e-4);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_diverging_fused_epoch_changes_nothing() {
+    let config = LabConfig {
+        hidden: 8,
+        points: 100,
+        ..LabConfig::default()
+    };
+    // A finite but huge output bias: the squared error overflows to infinity in the first epoch.
+    let mut dict = ModelShape::from(&config).initial_state_dict(config.seed);
+    dict.get_mut("fc.bias").unwrap().data[0] = 1e30;
+    let mut trainer = Trainer::from_state_dict(config, &dict, &device()).unwrap();
+    assert_eq!(trainer.path(), TrainingPath::Fused);
+    match pollster::block_on(trainer.step_epoch()) {
+        Err(TrainError::Diverged { epoch: 1, loss }) => assert!(!(loss as f32).is_finite()),
+        other => panic!("expected divergence at epoch 1, got {other:?}"),
+    }
+    assert_eq!(pollster::block_on(trainer.state_dict()).unwrap(), dict);
+    assert_eq!(trainer.epoch(), 0);
+    assert!(trainer.history.is_empty());
+}
