@@ -323,6 +323,21 @@ fn apply_mask(next: &mut [f32], outputs: &[f32], mask: &[f32], b: usize, steps: 
     }
 }
 
+/// The r, z and n blocks (`h` values each) at the start of `row`: exact-length slices, so the loops
+/// over them need no bounds checks and vectorise.
+fn blocks(row: &[f32], h: usize) -> [&[f32]; 3] {
+    let (r, rest) = row.split_at(h);
+    let (z, rest) = rest.split_at(h);
+    [r, z, &rest[..h]]
+}
+
+/// [`blocks`], writable.
+fn blocks_mut(row: &mut [f32], h: usize) -> [&mut [f32]; 3] {
+    let (r, rest) = row.split_at_mut(h);
+    let (z, rest) = rest.split_at_mut(h);
+    [r, z, &mut rest[..h]]
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -410,8 +425,8 @@ fn forward_layer(
                     true,
                 );
                 for s in 0..b {
-                    let x = &projected[s * three..(s + 1) * three];
-                    let u = &recurrent[s * three..(s + 1) * three];
+                    let [xr, xz, xn] = blocks(&projected[s * three..], h);
+                    let [ur, uz, un] = blocks(&recurrent[s * three..], h);
                     let row = s * h..(s + 1) * h;
                     let (r, z, n, hn) = (
                         &mut r[row.clone()],
@@ -421,13 +436,13 @@ fn forward_layer(
                     );
                     let (hp, out) = (&previous[row.clone()], &mut next[row]);
                     for j in 0..h {
-                        let rj = sigmoid(x[j] + u[j]);
-                        let zj = sigmoid(x[h + j] + u[h + j]);
-                        let nj = tanh(x[2 * h + j] + rj * u[2 * h + j]);
+                        let rj = sigmoid(xr[j] + ur[j]);
+                        let zj = sigmoid(xz[j] + uz[j]);
+                        let nj = tanh(xn[j] + rj * un[j]);
                         r[j] = rj;
                         z[j] = zj;
                         n[j] = nj;
-                        hn[j] = u[2 * h + j];
+                        hn[j] = un[j];
                         out[j] = (1.0 - zj) * nj + zj * hp[j];
                     }
                 }
@@ -446,8 +461,8 @@ fn forward_layer(
                     false,
                 );
                 for s in 0..b {
-                    let x = &projected[s * three..(s + 1) * three];
-                    let u = &recurrent[s * three..(s + 1) * three];
+                    let [xr, xz, _] = blocks(&projected[s * three..], h);
+                    let [ur, uz, _] = blocks(&recurrent[s * three..], h);
                     let row = s * h..(s + 1) * h;
                     let (r, z, rh) = (
                         &mut r[row.clone()],
@@ -456,9 +471,9 @@ fn forward_layer(
                     );
                     let hp = &previous[row];
                     for j in 0..h {
-                        let rj = sigmoid(x[j] + u[j]);
+                        let rj = sigmoid(xr[j] + ur[j]);
                         r[j] = rj;
-                        z[j] = sigmoid(x[h + j] + u[h + j]);
+                        z[j] = sigmoid(xz[j] + uz[j]);
                         rh[j] = rj * hp[j];
                     }
                 }
@@ -474,8 +489,8 @@ fn forward_layer(
                     false,
                 );
                 for s in 0..b {
-                    let x = &projected[s * three + 2 * h..(s + 1) * three];
-                    let u = &recurrent[s * three + 2 * h..(s + 1) * three];
+                    let [_, _, x] = blocks(&projected[s * three..], h);
+                    let [_, _, u] = blocks(&recurrent[s * three..], h);
                     let row = s * h..(s + 1) * h;
                     let (z, n) = (&z[row.clone()], &mut candidate[row.clone()]);
                     let (hp, out) = (&previous[row.clone()], &mut next[row]);
@@ -546,18 +561,18 @@ fn backward_layer(
                     );
                     let dh = &d_state[row.clone()];
                     let dp = &mut d_previous[row];
-                    let dx = &mut d_projected[s * three..(s + 1) * three];
-                    let du = &mut d_hat[s * three..(s + 1) * three];
+                    let [dxr, dxz, dxn] = blocks_mut(&mut d_projected[s * three..], h);
+                    let [dur, duz, dun] = blocks_mut(&mut d_hat[s * three..], h);
                     for j in 0..h {
                         let da_n = dh[j] * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
                         let da_z = dh[j] * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
                         let da_r = da_n * hn[j] * r[j] * (1.0 - r[j]);
-                        dx[j] = da_r;
-                        dx[h + j] = da_z;
-                        dx[2 * h + j] = da_n;
-                        du[j] = da_r;
-                        du[h + j] = da_z;
-                        du[2 * h + j] = da_n * r[j];
+                        dxr[j] = da_r;
+                        dxz[j] = da_z;
+                        dxn[j] = da_n;
+                        dur[j] = da_r;
+                        duz[j] = da_z;
+                        dun[j] = da_n * r[j];
                         dp[j] = dh[j] * z[j];
                     }
                 }
@@ -580,10 +595,10 @@ fn backward_layer(
                     let (z, n, hp) = (&z[row.clone()], &n[row.clone()], &previous[row.clone()]);
                     let dh = &d_state[row.clone()];
                     let dp = &mut d_previous[row];
-                    let dx = &mut d_projected[s * three..(s + 1) * three];
+                    let [_, dxz, dxn] = blocks_mut(&mut d_projected[s * three..], h);
                     for j in 0..h {
-                        dx[h + j] = dh[j] * (n[j] - hp[j]) * z[j] * (1.0 - z[j]);
-                        dx[2 * h + j] = dh[j] * z[j] * (1.0 - n[j] * n[j]);
+                        dxz[j] = dh[j] * (n[j] - hp[j]) * z[j] * (1.0 - z[j]);
+                        dxn[j] = dh[j] * z[j] * (1.0 - n[j] * n[j]);
                         dp[j] = dh[j] * (1.0 - z[j]);
                     }
                 }
@@ -604,9 +619,9 @@ fn backward_layer(
                     let (r, hp) = (&r[row.clone()], &previous[row.clone()]);
                     let drh = &d_reset_term[row.clone()];
                     let dp = &mut d_previous[row];
-                    let dx = &mut d_projected[s * three..s * three + h];
+                    let [dxr, _, _] = blocks_mut(&mut d_projected[s * three..], h);
                     for j in 0..h {
-                        dx[j] = drh[j] * hp[j] * r[j] * (1.0 - r[j]);
+                        dxr[j] = drh[j] * hp[j] * r[j] * (1.0 - r[j]);
                         dp[j] += drh[j] * r[j];
                     }
                 }

@@ -9,8 +9,12 @@
 
 /// Rows of the result a micro-kernel holds in registers.
 const MR: usize = 4;
-/// Columns of the result a micro-kernel holds in registers (two 4-lane vectors).
+/// Columns of the result a micro-kernel holds in registers: two vectors, of 4 lanes (wasm `simd128`,
+/// SSE) or of 8 (AVX, natively with `target-cpu=native`, see `.cargo/config.toml`).
+#[cfg(not(target_feature = "avx"))]
 const NR: usize = 8;
+#[cfg(target_feature = "avx")]
+const NR: usize = 16;
 /// Shared-dimension chunk packed at a time (the packed panel lives on the stack).
 const KC: usize = 256;
 
@@ -95,7 +99,7 @@ pub fn matmul(
             let mut j0 = 0;
             while j0 + NR <= n {
                 if mr == MR {
-                    tile::<MR, NR>(panel, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
+                    full_tile(panel, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 } else {
                     edge_tile::<NR>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 }
@@ -127,7 +131,86 @@ fn pack(a: &Lhs, i0: usize, mr: usize, k0: usize, kc: usize, panel: &mut [f32; M
     }
 }
 
+/// The full `MR × NR` micro-kernel: explicit `simd128` on wasm32, the portable one elsewhere.
+#[inline(always)]
+fn full_tile(
+    panel: &[f32],
+    kc: usize,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+    accumulate: bool,
+) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        assert!(panel.len() >= kc * MR && b.len() >= (kc - 1) * ldb + NR);
+        assert!(c.len() >= (MR - 1) * ldc + NR);
+        // SAFETY: the asserts above bound every load and store below.
+        unsafe {
+            wasm_tile(
+                panel.as_ptr(),
+                kc,
+                b.as_ptr(),
+                ldb,
+                c.as_mut_ptr(),
+                ldc,
+                accumulate,
+            )
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    tile::<MR, NR>(panel, kc, b, ldb, c, ldc, accumulate)
+}
+
+/// [`tile`] for `MR = 4`, `NR = 8` in wasm `simd128` intrinsics: eight `f32x4` accumulators, one
+/// `v128.load32_splat` per row of A and two loads of B per step of the shared dimension.
+#[cfg(target_arch = "wasm32")]
+#[inline(always)]
+unsafe fn wasm_tile(
+    panel: *const f32,
+    kc: usize,
+    b: *const f32,
+    ldb: usize,
+    c: *mut f32,
+    ldc: usize,
+    accumulate: bool,
+) {
+    use core::arch::wasm32::*;
+    const _: () = assert!(MR == 4 && NR == 8);
+    unsafe {
+        let mut acc = [[f32x4_splat(0.0); 2]; MR];
+        if accumulate {
+            for (i, row) in acc.iter_mut().enumerate() {
+                let at = c.add(i * ldc);
+                *row = [
+                    v128_load(at as *const v128),
+                    v128_load(at.add(4) as *const v128),
+                ];
+            }
+        }
+        let (mut a, mut bp) = (panel, b);
+        for _ in 0..kc {
+            let b0 = v128_load(bp as *const v128);
+            let b1 = v128_load(bp.add(4) as *const v128);
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = v128_load32_splat(a.add(i) as *const u32);
+                row[0] = f32x4_add(row[0], f32x4_mul(ai, b0));
+                row[1] = f32x4_add(row[1], f32x4_mul(ai, b1));
+            }
+            a = a.add(MR);
+            bp = bp.add(ldb);
+        }
+        for (i, row) in acc.iter().enumerate() {
+            let at = c.add(i * ldc);
+            v128_store(at as *mut v128, row[0]);
+            v128_store(at.add(4) as *mut v128, row[1]);
+        }
+    }
+}
+
 /// The micro-kernel: an `R × W` block of `C` in registers, updated once per step of `p`.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn tile<const R: usize, const W: usize>(
     panel: &[f32],
@@ -191,13 +274,16 @@ fn edge_tile<const W: usize>(
 /// `eˣ` to about one ulp, branch-free so that loops over it vectorise: `x = n·ln 2 + r` with
 /// `|r| ≤ ln 2 / 2`, Cephes' degree-6 polynomial for `eʳ` (Moshier 1989, *Methods and Programs for
 /// Mathematical Functions*, `expf`), and `2ⁿ` built in the exponent bits. Rounding to `n` adds and
-/// subtracts 1.5·2²³, which needs no SSE4.1 `round`. Inputs are clamped to `[−87, 88]`.
+/// subtracts 1.5·2²³, which needs no SSE4.1 `round`. Inputs are clamped to `[−87, 88]` (NaN passes through).
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     const SHIFT: f32 = 12_582_912.0; // 1.5 · 2²³: adding it rounds to an integer in the low bits
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.0, 88.0);
+    // Comparisons and selects, not `clamp`: wasm's `f32x4.min` propagates NaN in several instructions,
+    // a select compiles to the one-instruction `f32x4.pmin`/`pmax`.
+    let x = if x < -87.0 { -87.0 } else { x };
+    let x = if x > 88.0 { 88.0 } else { x };
     let shifted = x * std::f32::consts::LOG2_E + SHIFT;
     let n = shifted - SHIFT;
     let r = x - n * LN2_HI - n * LN2_LO;

@@ -359,10 +359,18 @@ impl GruModel {
         }
         let hidden = self.layers[0].hidden;
         let keep = (1.0 / (1.0 - p)) as f32;
+        // `next_f64() < p` without the float conversion: next_f64 is the top 53 bits over 2⁵³.
+        let threshold = (p * (1u64 << 53) as f64).ceil() as u64;
         (0..self.layers.len() - 1)
             .map(|_| {
                 (0..batch * steps * hidden)
-                    .map(|_| if rng.next_f64() < p { 0.0 } else { keep })
+                    .map(|_| {
+                        if rng.next_u64() >> 11 < threshold {
+                            0.0
+                        } else {
+                            keep
+                        }
+                    })
                     .collect()
             })
             .collect()

@@ -220,6 +220,7 @@ impl Trainer {
             .init();
         // Dropout masks come from their own stream, so they never shift the weight init.
         let dropout_rng = SplitMix64::new(config.seed ^ 0xD50F_D50F_D50F_D50F);
+        let epoch_budget = config.epochs;
         Ok(Trainer {
             scheduler: PlateauScheduler::new(config.lr),
             config,
@@ -231,7 +232,8 @@ impl Trainer {
             optimizer,
             dropout_rng,
             fused: None,
-            history: Vec::new(),
+            // Allocated once for the epoch budget, so a long run's memory stays flat.
+            history: Vec::with_capacity(epoch_budget),
         }
         .with_path(TrainingPath::Fused))
     }
@@ -247,6 +249,24 @@ impl Trainer {
                 tape: Tape::new(shape, batch, steps),
                 grads: ModelParams::zeros(shape),
             });
+        // The fused path computes its own gradients: its parameters must not require them, or each
+        // epoch's new parameters pile up in Burn's autodiff graph, which only a backward pass
+        // clears (~12 KB an epoch).
+        self.model = self.model.set_require_grad(self.fused.is_none());
+        self
+    }
+
+    /// Takes over where another run stopped: its epoch history and learning-rate scheduler (used
+    /// when a WebGPU run falls back to the CPU with the weights of its last finished epoch; Adam's
+    /// moments start afresh).
+    pub fn continue_from(
+        mut self,
+        history: Vec<EpochReport>,
+        scheduler: PlateauScheduler,
+    ) -> Trainer {
+        self.config.lr = scheduler.lr;
+        self.history = history;
+        self.scheduler = scheduler;
         self
     }
 

@@ -393,6 +393,7 @@ class GruLab {
       this.backendName = created.backend;
       this.backendBadge.textContent = created.backend;
       this.backendBadge.title = created.backend;
+      this.backendBadge.classList.remove('fallback');
     }
     const first = await this.request('snapshot', { sample: this.sample });
     if (generation !== this.generation) return;
@@ -412,6 +413,7 @@ class GruLab {
       await this.startup;
       const result = await this.request('step', { sample: this.sample });
       if (generation !== this.generation) return false;
+      if (result.backend) this.switchedBackend(result);
       this.losses.push(result.report.loss);
       this.lastReport = result.report;
       this.snapshot = result;
@@ -436,6 +438,17 @@ class GruLab {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** WebGPU failed mid-run and the worker went on on ndarray from the last finished epoch: say so, and
+   * drop any epoch drawn after that one (the worker trained it again). */
+  switchedBackend(result) {
+    this.backendName = result.backend;
+    this.backendBadge.textContent = result.backend;
+    this.backendBadge.title = result.backend;
+    this.backendBadge.classList.add('fallback');
+    this.losses = this.losses.slice(0, result.report.epoch - 1);
+    this.showError(`WebGPU stopped working, so training moved to the CPU: ${result.backend}.`);
   }
 
   async play() {
@@ -564,7 +577,7 @@ class GruLab {
     this.epochEl.textContent = String(this.losses.length);
     this.lossEl.textContent = last ? last.loss.toFixed(6) : '–';
     this.lrEl.textContent = (this.snapshot ? this.snapshot.lr : this.config.lr).toPrecision(3);
-    this.msEl.textContent = last ? last.ms.toFixed(0) : '–';
+    this.msEl.textContent = last ? last.ms.toFixed(last.ms < 10 ? 1 : 0) : '–';
   }
 
   announce() {
@@ -706,6 +719,8 @@ function handle(lab) {
     onEpoch: (cb) => lab.onEpoch(cb),
     destroy: () => lab.destroy(),
     get epoch() { return lab.losses.length; },
+    /** The training loss of every epoch so far. */
+    get losses() { return [...lab.losses]; },
     /** Epochs the worker's trainer has run (equals `epoch` whenever the lab is idle). */
     get trainedEpochs() { return lab.snapshot ? lab.snapshot.epoch : 0; },
     /** Bytes of the training worker's wasm memory. */

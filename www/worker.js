@@ -30,6 +30,19 @@ let session = null;
 let memory = null;
 let queue = Promise.resolve();
 
+// Every GPUDevice that Burn's wgpu backend opens in this worker. A lost device makes the next step
+// fail, and the Rust session falls back to ndarray (src/web); the list lets the browser test force a
+// loss with GPUDevice.destroy().
+self.gruLabGpuDevices = [];
+if (self.GPUAdapter) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    self.gruLabGpuDevices.push(device);
+    return device;
+  };
+}
+
 async function webgpuAdapter() {
   if (!('gpu' in navigator) || !navigator.gpu) return 'this browser has no WebGPU';
   try {

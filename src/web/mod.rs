@@ -11,7 +11,7 @@ use crate::data::SineDataset;
 use crate::diagram;
 use crate::gru::SampleTrace;
 use crate::plot::{self, GateLayout, Theme};
-use crate::train::{TrainError, Trainer};
+use crate::train::{TrainError, Trainer, TrainingPath};
 use crate::weights;
 use burn::tensor::Device;
 use plotters::prelude::*;
@@ -295,6 +295,26 @@ pub struct Session {
     /// Fused host BPTT on ndarray; Burn's autodiff on WebGPU, so the GPU does the work.
     path: TrainingPath,
     backend: String,
+    /// On WebGPU: the weights, history and scheduler after the last finished epoch, read back after
+    /// every epoch, so that a lost device or a failed step falls back to ndarray without losing the run.
+    checkpoint: Option<Checkpoint>,
+}
+
+/// Where a WebGPU run stood after its last finished epoch.
+struct Checkpoint {
+    weights: crate::model::StateDict,
+    history: Vec<crate::train::EpochReport>,
+    scheduler: crate::train::PlateauScheduler,
+}
+
+impl Checkpoint {
+    async fn of(trainer: &Trainer) -> Result<Checkpoint, String> {
+        Ok(Checkpoint {
+            weights: trainer.state_dict().await?,
+            history: trainer.history.clone(),
+            scheduler: trainer.scheduler.clone(),
+        })
+    }
 }
 
 /// What one call of `Session.step` or `Session.snapshot` returns to the page.
@@ -305,6 +325,8 @@ struct Snapshot {
     lr: f64,
     predictions: Vec<f32>,
     trace: Option<SampleTrace>,
+    /// Set when this step changed the backend (a WebGPU failure fell back to ndarray): its new name.
+    backend: Option<String>,
 }
 
 #[allow(deprecated)] // ndarray is the design card's CPU backend (Burn 0.22 prefers flex)
@@ -347,11 +369,21 @@ impl Session {
                 )));
             }
         };
+        let trainer = Trainer::new(config, &device).with_path(path);
+        let checkpoint = match path {
+            TrainingPath::Tensor => Some(
+                Checkpoint::of(&trainer)
+                    .await
+                    .map_err(|e| JsError::new(&e))?,
+            ),
+            TrainingPath::Fused => None,
+        };
         Ok(Session {
-            trainer: Some(Trainer::new(config, &device).with_path(path)),
+            trainer: Some(trainer),
             device,
             path,
             backend: name,
+            checkpoint,
         })
     }
 
@@ -366,7 +398,15 @@ impl Session {
         let file = weights::from_json(text).map_err(|e| JsError::new(&e.to_string()))?;
         let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        self.trainer = Some(trainer.with_path(self.path));
+        let trainer = trainer.with_path(self.path);
+        if self.checkpoint.is_some() {
+            self.checkpoint = Some(Checkpoint {
+                weights: file.tensors.clone(),
+                history: Vec::new(),
+                scheduler: trainer.scheduler.clone(),
+            });
+        }
+        self.trainer = Some(trainer);
         to_js(&file.config)
     }
 
@@ -409,14 +449,57 @@ impl Session {
     /// Trains one epoch; returns `{report, epoch, lr, predictions, trace}` with the gates of `sample`.
     /// The trainer is taken out for the duration, so an overlapping call gets an error, never a
     /// double borrow across the await.
+    ///
+    /// On WebGPU, a step that fails in the backend (a lost device, say) falls back to ndarray: the run
+    /// continues there from the last finished epoch's weights, history and learning rate, the epoch
+    /// is trained again, and `backend` in the result names the new backend and why.
     pub async fn step(&mut self, sample: usize) -> Result<JsValue, JsError> {
         let mut trainer = self
             .trainer
             .take()
             .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
-        let result = trainer.step_epoch().await;
+        let mut result = trainer.step_epoch().await;
+        let mut switched = None;
+        if let (Err(TrainError::Backend(why)), Some(checkpoint)) = (&result, &self.checkpoint) {
+            let epoch = checkpoint.history.len();
+            match Trainer::from_state_dict(
+                trainer.config.clone(),
+                &checkpoint.weights,
+                &ndarray_device(),
+            ) {
+                Ok(fallback) => {
+                    trainer = fallback
+                        .with_path(TrainingPath::Fused)
+                        .continue_from(checkpoint.history.clone(), checkpoint.scheduler.clone());
+                    self.device = ndarray_device();
+                    self.path = TrainingPath::Fused;
+                    self.checkpoint = None;
+                    let reason = why.lines().next().unwrap_or("unknown error").trim();
+                    self.backend = format!(
+                        "ndarray (WebGPU failed at epoch {}: {reason}; continued from epoch {epoch}'s weights)",
+                        epoch + 1
+                    );
+                    switched = Some(self.backend.clone());
+                    result = trainer.step_epoch().await;
+                }
+                Err(e) => {
+                    result = Err(TrainError::Backend(format!(
+                        "{why}; falling back failed: {e}"
+                    )))
+                }
+            }
+        }
         let snapshot = match result {
-            Ok(report) => snapshot(&mut trainer, Some(report), sample).await,
+            Ok(report) => {
+                // A checkpoint that cannot be read keeps the previous one (the fallback message
+                // names the epoch it continues from).
+                if self.checkpoint.is_some()
+                    && let Ok(checkpoint) = Checkpoint::of(&trainer).await
+                {
+                    self.checkpoint = Some(checkpoint);
+                }
+                snapshot(&mut trainer, Some(report), sample, switched).await
+            }
             Err(e) => Err(train_error(e)),
         };
         self.trainer = Some(trainer);
@@ -429,7 +512,7 @@ impl Session {
             .trainer
             .take()
             .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
-        let result = snapshot(&mut trainer, None, sample).await;
+        let result = snapshot(&mut trainer, None, sample, None).await;
         self.trainer = Some(trainer);
         result
     }
@@ -443,6 +526,7 @@ async fn snapshot(
     trainer: &mut Trainer,
     report: Option<crate::train::EpochReport>,
     sample: usize,
+    backend: Option<String>,
 ) -> Result<JsValue, JsError> {
     let evaluation = trainer
         .evaluate(&[sample])
@@ -454,5 +538,6 @@ async fn snapshot(
         lr: trainer.scheduler.lr,
         predictions: evaluation.predictions,
         trace: evaluation.traces.into_iter().next(),
+        backend,
     })
 }

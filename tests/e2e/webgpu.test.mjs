@@ -29,3 +29,30 @@ test('?backend=ndarray forces the CPU backend even with an adapter', async () =>
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('a lost WebGPU device falls back to ndarray and the run goes on from the last finished epoch', async () => {
+  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+  await ready(page, 180_000);
+  assert.equal((await page.textContent('#backend')).trim(), 'WebGPU');
+  await stepTimes(page, 2, 300_000);
+  const before = await page.evaluate(() => window.gruLab.losses);
+  assert.equal(before.length, 2);
+  // Burn's wgpu device lives in the training worker; destroying it is what a GPU reset or a driver
+  // crash does to a running page.
+  const [worker] = page.workers();
+  assert.equal(await worker.evaluate(() => self.gruLabGpuDevices.length), 1);
+  await worker.evaluate(() => self.gruLabGpuDevices.forEach((device) => device.destroy()));
+  await stepTimes(page, 2, 300_000);
+  const badge = (await page.textContent('#backend')).trim();
+  assert.match(badge, /^ndarray \(WebGPU failed at epoch 3: .*; continued from epoch 2's weights\)$/);
+  assert.match(await page.textContent('#message'), /WebGPU stopped working, so training moved to the CPU/);
+  // Nothing lost, nothing counted twice: 4 epochs drawn, 4 trained, losses of epochs 1 and 2 kept.
+  assert.equal(await epoch(page), 4);
+  assert.equal(await page.evaluate(() => window.gruLab.trainedEpochs), 4);
+  assert.deepEqual((await page.evaluate(() => window.gruLab.losses)).slice(0, 2), before);
+  const loss = Number(await page.textContent('#loss'));
+  assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
+  await screenshot(page, 'page-webgpu-lost');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
