@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod plot;
+pub mod pth;
 pub mod rng;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

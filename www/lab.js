@@ -173,7 +173,7 @@ class GruLab {
     }
     if (!this.page.embed) {
       this.buttons.save = el('button', { id: id('save'), type: 'button', class: 'secondary', text: 'Save weights', title: 'download this run as a GRU Lab weights file' });
-      this.fileInput = el('input', { id: id('load'), type: 'file', accept: '.json,application/json', class: 'visually-hidden' });
+      this.fileInput = el('input', { id: id('load'), type: 'file', accept: '.json,.pth,.pt,application/json', class: 'visually-hidden' });
       const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI)' }, ['Load weights…', this.fileInput]);
       toolbar.append(this.buttons.save, load);
     }
@@ -256,7 +256,7 @@ class GruLab {
       this.on(this.fileInput, 'change', async () => {
         const file = this.fileInput.files[0];
         this.fileInput.value = '';
-        if (file) await this.loadWeights(await file.text());
+        if (file) await this.loadWeights(/\.pth?$/i.test(file.name) ? await file.arrayBuffer() : await file.text());
       });
     }
     for (const [name, input] of Object.entries(this.inputs)) {
@@ -347,8 +347,9 @@ class GruLab {
     }
   }
 
-  /** Starts over from a weights file; a bad file is refused with its reason and the run goes on. */
-  async loadWeights(text) {
+  /** Starts over from a weights file (GRU Lab JSON text, or a PyTorch .pth as an ArrayBuffer or typed
+   * array); a bad file is refused with its reason and the run goes on. */
+  async loadWeights(file) {
     if (this.busy) {
       this.showError('wait for the running epoch to finish, then load the file again');
       return false;
@@ -356,7 +357,13 @@ class GruLab {
     this.pause();
     try {
       await this.startup;
-      const config = await this.request('load', { text });
+      const bytes = ArrayBuffer.isView(file) ? file.slice().buffer : file instanceof ArrayBuffer ? file.slice(0) : null;
+      if (typeof file !== 'string' && !bytes) {
+        throw new Error(`loadWeights takes the text of a GRU Lab weights file or the bytes of a .pth file, not ${typeof file}`);
+      }
+      const config = bytes
+        ? await this.request('loadPth', { bytes })
+        : await this.request('load', { text: file });
       this.clearMessage();
       this.config = config;
       this.syncInputs();
@@ -715,7 +722,7 @@ function handle(lab) {
     /** The run as GRU Lab weights-file text (also offered as a download). */
     saveWeights: () => lab.saveWeights(),
     /** Starts over from weights-file text; resolves false (with a message shown) for a bad file. */
-    loadWeights: (text) => lab.loadWeights(text),
+    loadWeights: (file) => lab.loadWeights(file),
     onEpoch: (cb) => lab.onEpoch(cb),
     destroy: () => lab.destroy(),
     get epoch() { return lab.losses.length; },

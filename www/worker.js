@@ -5,6 +5,7 @@
 //            {id, type: 'step' | 'snapshot', sample}
 //            {id, type: 'lr', lr}
 //            {id, type: 'load', text} → the file's config;  {id, type: 'save'} → the file's text
+//            {id, type: 'loadPth', bytes} (a PyTorch .pth state_dict, ArrayBuffer) → the config
 //            {id, type: 'memory'}  (the worker's wasm memory size, for the soak test)
 // Replies:   {id, ok: true, result} or {id, ok: false, error}
 // Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
@@ -77,6 +78,8 @@ async function handle(msg) {
       return await session.snapshot(msg.sample);
     case 'load':
       return session.loadWeights(msg.text);
+    case 'loadPth':
+      return session.loadPth(new Uint8Array(msg.bytes));
     case 'save':
       return await session.saveWeights();
     case 'memory':

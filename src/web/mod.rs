@@ -410,6 +410,44 @@ impl Session {
         to_js(&file.config)
     }
 
+    /// Starts over from a PyTorch `.pth` state_dict (the tutorial's `gru_sine_wave_model.pth`): the
+    /// layers, hidden size and cell are read off the file, the rest of the current config stays; epoch
+    /// 0. Returns the config. A file that is not a GRU state_dict is refused with the reason and the
+    /// current run goes on.
+    #[wasm_bindgen(js_name = loadPth)]
+    pub fn load_pth(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let current = self
+            .trainer
+            .as_ref()
+            .ok_or_else(|| JsError::new("busy: an epoch is running"))?
+            .config
+            .clone();
+        let dict = crate::pth::read_pth_bytes(bytes).map_err(|e| JsError::new(&e.to_string()))?;
+        let shape =
+            crate::model::ModelShape::infer(&dict).map_err(|e| JsError::new(&e.to_string()))?;
+        let config = LabConfig {
+            cell: shape.cell,
+            layers: shape.layers,
+            hidden: shape.hidden,
+            ..current
+        };
+        config
+            .validate()
+            .map_err(|e| JsError::new(&format!("the file's model: {e}")))?;
+        let trainer = Trainer::from_state_dict(config.clone(), &dict, &self.device)
+            .map_err(|e| JsError::new(&e.to_string()))?
+            .with_path(self.path);
+        if self.checkpoint.is_some() {
+            self.checkpoint = Some(Checkpoint {
+                weights: dict,
+                history: Vec::new(),
+                scheduler: trainer.scheduler.clone(),
+            });
+        }
+        self.trainer = Some(trainer);
+        to_js(&config)
+    }
+
     /// The current run as a GRU Lab weights file (config and PyTorch-layout state dict), read
     /// asynchronously.
     #[wasm_bindgen(js_name = saveWeights)]

@@ -2,7 +2,12 @@
 // run untouched; weights that blow the loss up stop training with the divergence message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { start, ready, epoch, stepTimes } from './browser.mjs';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 let browser;
 before(async () => { browser = await start(); });
@@ -61,6 +66,49 @@ test('bad weight files are refused with the reason and the current run goes on',
     assert.match(message, /current run is unchanged/, what);
     assert.equal(await epoch(page), 2, `${what}: the run was kept`);
   }
+  await stepTimes(page, 1);
+  assert.equal(await epoch(page), 3);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the tutorial\'s PyTorch .pth loads through the file input and predicts as well as in PyTorch', async () => {
+  const page = await browser.page('/?dropout=0&epochs=50');
+  await ready(page);
+  await stepTimes(page, 1);
+  await page.setInputFiles('#load', join(FIXTURES, 'tutorial_trained.pth'));
+  await page.waitForFunction(() => document.querySelector('#cfg-cell').value === 'pytorch');
+  assert.equal(await page.inputValue('#cfg-hidden'), '32');
+  assert.equal(await page.inputValue('#cfg-layers'), '2');
+  assert.equal(await epoch(page), 0);
+  // The first epoch's loss is the MSE of the loaded weights on the tutorial's windows (no dropout).
+  await stepTimes(page, 1);
+  const run = JSON.parse(readFileSync(join(FIXTURES, 'tutorial_run.json'), 'utf8'));
+  const loss = Number(await page.textContent('#loss'));
+  assert.ok(Math.abs(loss - Number(run.mse_6)) < 2e-6, `loss ${loss} vs PyTorch's MSE ${run.mse_6}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('bad .pth files are refused with the reason and the current run goes on', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await stepTimes(page, 2);
+  const good = [...readFileSync(join(FIXTURES, 'tutorial_init.pth'))];
+  const bad = [
+    ['truncated .pth', good.slice(0, 1200), /not a PyTorch .pth state_dict/],
+    ['random bytes as .pth', Array.from({ length: 300 }, (_, i) => (i * 7919) % 251), /not a ZIP archive/],
+    ['empty .pth', [], /not a PyTorch .pth state_dict/],
+  ];
+  for (const [what, bytes, pattern] of bad) {
+    assert.equal(await page.evaluate((b) => window.gruLab.loadWeights(new Uint8Array(b)), bytes), false, what);
+    const message = await page.textContent('#message');
+    assert.match(message, pattern, what);
+    assert.match(message, /current run is unchanged/, what);
+    assert.equal(await epoch(page), 2, `${what}: the run was kept`);
+  }
+  assert.equal(await page.evaluate(() => window.gruLab.loadWeights(42)), false);
+  assert.match(await page.textContent('#message'), /loadWeights takes the text of a GRU Lab weights file or the bytes of a .pth file, not number/);
   await stepTimes(page, 1);
   assert.equal(await epoch(page), 3);
   assert.deepEqual(page.problems, []);
