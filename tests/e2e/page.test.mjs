@@ -177,3 +177,44 @@ test('while Play trains the tutorial model, the main thread has no long task (tr
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('an error that escapes everything shows the error panel with its message and a working Reload', async () => {
+  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+  await ready(page);
+  await page.evaluate(() => setTimeout(() => { throw new Error('simulated escape'); }, 0));
+  await page.waitForSelector('#fatal:not([hidden])');
+  assert.match(await page.textContent('#fatal pre'), /simulated escape/);
+  assert.deepEqual(page.problems, ['page error: simulated escape']);
+  page.problems.length = 0;
+  await Promise.all([page.waitForNavigation(), page.click('#fatal button')]);
+  await ready(page);
+  assert.equal(await page.isHidden('#fatal'), true);
+  await stepTimes(page, 1);
+  assert.equal(await epoch(page), 1);
+  clean(page);
+  await page.close();
+});
+
+test('a trapped training worker (a Rust panic) is reported, and Reset starts a new one that trains', async () => {
+  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+  await ready(page);
+  await stepTimes(page, 2);
+  // A panic traps the worker's wasm instance; its next reply is the trap's RuntimeError. Make the
+  // worker answer the next request that way, as a trapped instance does.
+  const [worker] = page.workers();
+  await worker.evaluate(() => {
+    const post = self.postMessage.bind(self);
+    self.postMessage = (msg) => post({ id: msg.id, ok: false, error: 'RuntimeError: unreachable executed' });
+  });
+  await page.click('#step');
+  await page.waitForFunction(() => /training worker crashed/.test(document.querySelector('#message').textContent));
+  assert.match(await page.textContent('#message'), /Press Reset to start a new one/);
+  assert.equal(await epoch(page), 2);
+  await page.click('#reset');
+  await page.waitForFunction(() => document.querySelector('#message').hidden && window.gruLab.backend);
+  assert.notEqual(page.workers()[0], worker);
+  await stepTimes(page, 2);
+  assert.equal(await epoch(page), 2);
+  clean(page);
+  await page.close();
+});
