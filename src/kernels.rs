@@ -1,6 +1,8 @@
 //! Dense f32 kernels for the fused training path ([`crate::bptt`]): one register-blocked matrix
-//! product and the two activation functions, written so that LLVM turns them into SIMD code on both
-//! targets (SSE on x86-64, `simd128` on wasm32: see `.cargo/config.toml`). No heap allocation.
+//! product and the two activation functions. The activations and the portable micro-kernel are
+//! written for LLVM to vectorise (AVX natively with `target-cpu=native`, see `.cargo/config.toml`);
+//! on wasm32 the micro-kernel is spelled out in `simd128` intrinsics, which measured 18% faster in
+//! Chromium than the vectorised portable one. No heap allocation.
 //!
 //! The matrix product follows the structure of BLIS (Van Zee & van de Geijn 2015, *BLIS: A Framework
 //! for Rapidly Instantiating BLAS Functionality*): the left operand is packed into small contiguous
