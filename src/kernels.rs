@@ -103,12 +103,12 @@ pub fn matmul(
                 if mr == MR {
                     full_tile(panel, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 } else {
-                    edge_tile::<NR>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
+                    tile::<NR>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 }
                 j0 += NR;
             }
             while j0 < n {
-                edge_tile::<1>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
+                tile::<1>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 j0 += 1;
             }
             i0 += MR;
@@ -162,10 +162,10 @@ fn full_tile(
         }
     }
     #[cfg(not(target_arch = "wasm32"))]
-    tile::<MR, NR>(panel, kc, b, ldb, c, ldc, accumulate)
+    tile::<NR>(panel, MR, kc, b, ldb, c, ldc, accumulate)
 }
 
-/// [`tile`] for `MR = 4`, `NR = 8` in wasm `simd128` intrinsics: eight `f32x4` accumulators, one
+/// [`tile`] for `MR = 4`, `NR = 8`, all rows, in wasm `simd128` intrinsics: eight `f32x4` accumulators, one
 /// `v128.load32_splat` per row of A and two loads of B per step of the shared dimension.
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
@@ -211,41 +211,11 @@ unsafe fn wasm_tile(
     }
 }
 
-/// The micro-kernel: an `R × W` block of `C` in registers, updated once per step of `p`.
-#[cfg(not(target_arch = "wasm32"))]
-#[inline(always)]
-fn tile<const R: usize, const W: usize>(
-    panel: &[f32],
-    kc: usize,
-    b: &[f32],
-    ldb: usize,
-    c: &mut [f32],
-    ldc: usize,
-    accumulate: bool,
-) {
-    let mut acc = [[0.0f32; W]; R];
-    if accumulate {
-        for (i, row) in acc.iter_mut().enumerate() {
-            row.copy_from_slice(&c[i * ldc..i * ldc + W]);
-        }
-    }
-    for p in 0..kc {
-        let a: &[f32; MR] = panel[p * MR..(p + 1) * MR].try_into().unwrap();
-        let b: &[f32; W] = b[p * ldb..p * ldb + W].try_into().unwrap();
-        for i in 0..R {
-            for j in 0..W {
-                acc[i][j] += a[i] * b[j];
-            }
-        }
-    }
-    for (i, row) in acc.iter().enumerate() {
-        c[i * ldc..i * ldc + W].copy_from_slice(row);
-    }
-}
-
-/// The bottom rows (`mr < MR`) or the last columns (`W < NR`) of `C`.
+/// The portable micro-kernel: an `MR × W` block of `C` in registers, updated once per step of the
+/// shared dimension; the first `mr` rows are stored (fewer at the bottom edge of `C`).
 #[allow(clippy::too_many_arguments)]
-fn edge_tile<const W: usize>(
+#[inline(always)]
+fn tile<const W: usize>(
     panel: &[f32],
     mr: usize,
     kc: usize,
@@ -257,8 +227,8 @@ fn edge_tile<const W: usize>(
 ) {
     let mut acc = [[0.0f32; W]; MR];
     for p in 0..kc {
-        let a = &panel[p * MR..(p + 1) * MR];
-        let b = &b[p * ldb..p * ldb + W];
+        let a: &[f32; MR] = panel[p * MR..(p + 1) * MR].try_into().unwrap();
+        let b: &[f32; W] = b[p * ldb..p * ldb + W].try_into().unwrap();
         for i in 0..MR {
             for j in 0..W {
                 acc[i][j] += a[i] * b[j];
