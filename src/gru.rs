@@ -27,6 +27,7 @@
 //! of the *old* state kept.
 
 use crate::config::CellKind;
+use crate::params::LayerParams;
 use burn::module::{Module, Param};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Tensor, TensorData};
@@ -126,19 +127,6 @@ pub struct GruLayer {
     pub cell: CellKind,
 }
 
-/// Host-side weights of one layer in PyTorch's layout, used to build and to export a [`GruLayer`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct LayerWeights {
-    /// `[3H, I]` row-major (`weight_ih_l{k}`).
-    pub weight_ih: Vec<f32>,
-    /// `[3H, H]` row-major (`weight_hh_l{k}`).
-    pub weight_hh: Vec<f32>,
-    /// `[3H]`: `bias_l{k}` (cho) or `bias_ih_l{k}` (pytorch).
-    pub bias_ih: Vec<f32>,
-    /// `[3H]`: `bias_hh_l{k}`, pytorch only.
-    pub bias_hh: Option<Vec<f32>>,
-}
-
 /// Row-major `[rows, cols]` → `[cols, rows]`.
 pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; data.len()];
@@ -151,30 +139,33 @@ pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 }
 
 impl GruLayer {
-    /// Builds a layer on `device` from PyTorch-layout weights.
-    pub fn from_weights(
+    /// Builds a layer on `device` from host parameters in its own layout.
+    pub fn from_params(
         cell: CellKind,
         input: usize,
         hidden: usize,
-        w: &LayerWeights,
+        params: &LayerParams,
         device: &burn::tensor::Device,
     ) -> GruLayer {
         let three = 3 * hidden;
-        let matrix = |data: &[f32], rows: usize| {
-            let t = transpose(data, three, rows);
-            Param::from_tensor(Tensor::from_data(TensorData::new(t, [rows, three]), device))
-        };
-        let vector = |data: &[f32]| {
+        fn param<const D: usize>(
+            data: &[f32],
+            shape: [usize; D],
+            device: &burn::tensor::Device,
+        ) -> Param<Tensor<D>> {
             Param::from_tensor(Tensor::from_data(
-                TensorData::new(data.to_vec(), [three]),
+                TensorData::new(data.to_vec(), shape),
                 device,
             ))
-        };
+        }
         GruLayer {
-            w_input: matrix(&w.weight_ih, input),
-            w_hidden: matrix(&w.weight_hh, hidden),
-            b_input: vector(&w.bias_ih),
-            b_hidden: w.bias_hh.as_deref().map(vector),
+            w_input: param(&params.w_input, [input, three], device),
+            w_hidden: param(&params.w_hidden, [hidden, three], device),
+            b_input: param(&params.b_input, [three], device),
+            b_hidden: params
+                .b_hidden
+                .as_deref()
+                .map(|b| param(b, [three], device)),
             hidden,
             cell,
         }

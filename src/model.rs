@@ -3,8 +3,8 @@
 //! key names and layouts, so the seeded init, a `.pth` import and our own weight files share one path.
 
 use crate::config::{CellKind, LabConfig};
-use crate::gru::{GruLayer, LayerGates, LayerRecording, LayerWeights, SampleTrace};
-use crate::params::ModelParams;
+use crate::gru::{GruLayer, LayerGates, LayerRecording, SampleTrace};
+use crate::params::{ModelParams, input_size};
 use crate::rng::{SplitMix64, TorchRng};
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
@@ -256,31 +256,24 @@ impl GruModel {
         device: &Device,
     ) -> Result<GruModel, WeightsError> {
         shape.check(dict)?;
-        let take = |key: String| dict[&key].data.clone();
-        let layers = (0..shape.layers)
-            .map(|l| {
-                let input = if l == 0 { 1 } else { shape.hidden };
-                let (bias_ih, bias_hh) = match shape.cell {
-                    CellKind::Cho => (take(format!("gru.bias_l{l}")), None),
-                    CellKind::Pytorch => (
-                        take(format!("gru.bias_ih_l{l}")),
-                        Some(take(format!("gru.bias_hh_l{l}"))),
-                    ),
-                };
-                let weights = LayerWeights {
-                    weight_ih: take(format!("gru.weight_ih_l{l}")),
-                    weight_hh: take(format!("gru.weight_hh_l{l}")),
-                    bias_ih,
-                    bias_hh,
-                };
-                GruLayer::from_weights(shape.cell, input, shape.hidden, &weights, device)
+        let params = ModelParams::from_state_dict(shape, dict);
+        let layers = params
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(l, layer)| {
+                GruLayer::from_params(
+                    shape.cell,
+                    input_size(l, shape.hidden),
+                    shape.hidden,
+                    layer,
+                    device,
+                )
             })
             .collect();
-        let fc_weight = Tensor::from_data(
-            TensorData::new(take("fc.weight".into()), [shape.hidden, 1]),
-            device,
-        );
-        let fc_bias = Tensor::from_data(TensorData::new(take("fc.bias".into()), [1]), device);
+        let fc_weight =
+            Tensor::from_data(TensorData::new(params.fc_weight, [shape.hidden, 1]), device);
+        let fc_bias = Tensor::from_data(TensorData::new(vec![params.fc_bias], [1]), device);
         Ok(GruModel {
             layers,
             fc_weight: Param::from_tensor(fc_weight),

@@ -129,6 +129,37 @@ impl ModelParams {
         grads
     }
 
+    /// From a state dict in PyTorch's names and layouts that `shape.check` accepted (the inverse of
+    /// [`ModelParams::to_state_dict`]).
+    pub fn from_state_dict(shape: ModelShape, dict: &StateDict) -> ModelParams {
+        let (h, three) = (shape.hidden, 3 * shape.hidden);
+        let take = |key: String| dict[&key].data.clone();
+        let layers = (0..shape.layers)
+            .map(|l| {
+                let input = input_size(l, h);
+                let (b_input, b_hidden) = match shape.cell {
+                    CellKind::Cho => (take(format!("gru.bias_l{l}")), None),
+                    CellKind::Pytorch => (
+                        take(format!("gru.bias_ih_l{l}")),
+                        Some(take(format!("gru.bias_hh_l{l}"))),
+                    ),
+                };
+                LayerParams {
+                    w_input: transpose(&take(format!("gru.weight_ih_l{l}")), three, input),
+                    w_hidden: transpose(&take(format!("gru.weight_hh_l{l}")), three, h),
+                    b_input,
+                    b_hidden,
+                }
+            })
+            .collect();
+        ModelParams {
+            shape,
+            layers,
+            fc_weight: take("fc.weight".into()),
+            fc_bias: dict["fc.bias"].data[0],
+        }
+    }
+
     /// In PyTorch's names and layouts (`weight_ih_l{k}` is `[3H, I]`, …, `fc.weight` `[1, H]`).
     pub fn to_state_dict(&self) -> StateDict {
         let (h, three) = (self.shape.hidden, 3 * self.shape.hidden);
