@@ -63,14 +63,15 @@ function pytorch() {
   }
 }
 
-function tfjs() {
+/** TF.js peer for one cell: 'gru' (the default), 'lstm' or 'simplernn' (run.mjs --cell). */
+function tfjs(cell = 'gru') {
   const dir = join(ROOT, '..', 'shared', 'bench', 'tfjs-gru');
   if (!args.includes('--tfjs') || !existsSync(dir)) return null;
   if (!existsSync(join(dir, 'node_modules'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: dir, stdio: 'ignore' });
-  const out = execFileSync('node', ['run.mjs', '--backends', 'wasm-simd', '--epochs', '100', '--runs', '1', '--no-cold-infer'],
+  const out = execFileSync('node', ['run.mjs', '--backends', 'wasm-simd', '--epochs', '100', '--runs', '1', '--no-cold-infer', '--cell', cell],
     { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
   const s = JSON.parse(out).results['wasm-simd'].summary;
-  return { backend: 'wasm-simd', medianMs: s.medianEpochMs.median, minMs: s.minEpochMs.median };
+  return { backend: 'wasm-simd', cell, medianMs: s.medianEpochMs.median, minMs: s.minEpochMs.median };
 }
 
 const report = {

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """The tutorial's training loop in PyTorch, one thread, timed per epoch. Prints one JSON line.
+`--cell gru|lstm|rnn` (default gru) puts nn.GRU, nn.LSTM or nn.RNN (tanh) in the tutorial's model.
 Used by scripts/bench.mjs when PyTorch is installed; never by the tests."""
-import json, os, sys, time
+import argparse, json, os, sys, time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 import torch
 import torch.nn as nn
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
-from gen_golden import GRUModel  # the tutorial's model, verbatim
+from gen_golden import TutorialModel  # the tutorial's model, its recurrent module chosen by name
+
+parser = argparse.ArgumentParser(description=__doc__)
+parser.add_argument("--cell", choices=("gru", "lstm", "rnn"), default="gru",
+                    help="the recurrent module: nn.GRU, nn.LSTM or nn.RNN (default gru)")
+args = parser.parse_args()
 
 torch.set_num_threads(1)
 torch.manual_seed(42)
@@ -15,7 +21,7 @@ t = np.linspace(0, 20, 1000)
 data = np.sin(t)
 X = torch.FloatTensor(np.array([data[i:i + 10] for i in range(990)]).reshape(-1, 10, 1))
 y = torch.FloatTensor(np.array([data[i + 10] for i in range(990)]).reshape(-1, 1))
-model = GRUModel(dropout=0.1)
+model = TutorialModel(args.cell, dropout=0.1)
 opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-5)
 sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=10)
 ms = []

@@ -1,38 +1,30 @@
-//! The fused training path: the whole GRU model's forward pass and its backward pass through time
+//! The fused training path: the whole model's forward pass and its backward pass through time
 //! (BPTT, Werbos 1990, *Backpropagation Through Time: What It Does and How to Do It*), derived by hand
-//! and run on the host with the SIMD kernels of [`crate::kernels`]. It computes exactly what
-//! [`crate::model::GruModel::forward`] and Burn's autodiff compute (the tests hold the two within 1e-5
-//! for outputs, gates and every gradient, both cells), without a tensor op per gate per time step:
-//! one matrix product for the input projections of all time steps, one or two per step for the
-//! recurrence, one per weight gradient over all steps, and every buffer allocated once per run.
+//! and run on the host with the SIMD kernels of [`crate::kernels`], for any cell. It computes exactly
+//! what [`crate::model::RecurrentModel::forward`] and Burn's autodiff compute (the tests hold the two
+//! within 1e-5 for outputs, every quantity and every gradient, every cell), without a tensor op per
+//! gate per time step: one matrix product for the input projections of all time steps, one or two
+//! per step for the recurrence, one per weight gradient over all steps, every buffer allocated once
+//! per run.
 //!
-//! The gradients go back to Burn as `GradientsParams` (see [`crate::train`]), so the model stays a
-//! Burn module trained by Burn's Adam.
+//! This module is the cell-agnostic driver: the time loop, the input projections, dropout between
+//! layers, the head, and the weight gradients. Each cell's pointwise forward and backward step (and
+//! the derivation of its backward) lives in its own file under [`crate::cells`].
 //!
-//! Notation as in `gru.rs`: `a_r, a_z, a_n` are the gates' pre-activations, `x̂ = x·W + b` the input
-//! projection, `ĥ = h_{t−1}·U (+ b_h)` the recurrent one, and `d·` the loss's gradient.
-//!
-//! pytorch cell, from `h = (1 − z)·n + z·h_{t−1}`, `n = tanh(x̂_n + r·ĥ_n)`:
+//! Every layer, every cell, with `x̂ = x·W + b` the input projection and `ĥ = h_{t−1}·U (+ b_h)` the
+//! recurrent one (what multiplies each block of U is the cell's `recurrent_inputs`):
 //! ```text
-//! da_n = dh·(1 − z)·(1 − n²)        da_z = dh·(h_{t−1} − n)·z(1 − z)        da_r = da_n·ĥ_n·r(1 − r)
-//! dx̂ = [da_r, da_z, da_n]           dĥ = [da_r, da_z, da_n·r]
-//! dh_{t−1} = dh·z + dĥ·Uᵀ           dU = Σ_t h_{t−1}ᵀ·dĥ     db_h = Σ dĥ
+//! dW = Σ_t x_tᵀ·dx̂     db = Σ dx̂     dx = dx̂·Wᵀ     dU = Σ_t inputᵀ·dĥ     db_h = Σ dĥ
 //! ```
-//! cho cell, from `h = (1 − z)·h_{t−1} + z·h̃`, `h̃ = tanh(x̂_n + (r·h_{t−1})·U_h)`:
-//! ```text
-//! da_n = dh·z·(1 − h̃²)              da_z = dh·(h̃ − h_{t−1})·z(1 − z)
-//! d(r·h_{t−1}) = da_n·U_hᵀ          da_r = d(r·h_{t−1})·h_{t−1}·r(1 − r)
-//! dh_{t−1} = dh·(1 − z) + d(r·h_{t−1})·r + [da_r, da_z]·U_rzᵀ
-//! dU_rz = Σ_t h_{t−1}ᵀ·[da_r, da_z]   dU_h = Σ_t (r·h_{t−1})ᵀ·da_n
-//! ```
-//! Both cells, every layer: `dW = Σ_t x_tᵀ·dx̂`, `db = Σ dx̂`, `dx = dx̂·Wᵀ`; dropout between layers
-//! multiplies the gradient by the same mask as the forward pass.
+//! Dropout between layers multiplies the gradient by the same mask as the forward pass. The gradients
+//! go back to Burn as `GradientsParams` (see [`crate::train`]), so the model stays a Burn module
+//! trained by Burn's Adam.
 
-use crate::config::CellKind;
-use crate::gru::{LayerGates, transpose};
-use crate::kernels::{Lhs, matmul, sigmoid, tanh};
-use crate::model::ModelShape;
-use crate::params::{LayerParams, ModelParams, input_size};
+use crate::cells::{BackwardStep, CellKind, CellSpec, ForwardStep, FusedWeights, Planes, Source};
+use crate::kernels::{Lhs, matmul};
+use crate::params::{LayerParams, ModelParams, transpose};
+use crate::state_dict::{ModelShape, input_size};
+use crate::trace::LayerGates;
 
 /// What one layer's forward pass keeps for its backward pass, time-major (`[T, B, ·]`).
 struct LayerTape {
@@ -40,17 +32,17 @@ struct LayerTape {
     input: usize,
     /// `[T·B, I]`: the layer's input (the layer below's output after dropout).
     inputs: Vec<f32>,
-    /// `[T·B, 3H]`: `x̂ = x·W + b` in the forward pass; overwritten with `dx̂` by the backward pass.
+    /// `[T·B, G·H]`: `x̂ = x·W + b` in the forward pass; overwritten with `dx̂` by the backward pass.
     projected: Vec<f32>,
-    /// `[T·B, H]` each: the gates.
-    r: Vec<f32>,
-    z: Vec<f32>,
-    candidate: Vec<f32>,
+    /// `[K, T·B, H]`: the cell's saved planes.
+    saved: Vec<f32>,
     /// `[(T+1)·B, H]`: `h_0` (the initial state), then `h_1 … h_T`.
     states: Vec<f32>,
-    /// `[T·B, H]`: pytorch `ĥ_n = h_{t−1}·U_n + b_hn`; cho `r ⊙ h_{t−1}`.
-    reset_term: Vec<f32>,
-    /// `[3H, I]` and `[3H, H]`: the weights transposed, for `dx = dx̂·Wᵀ` and `dh = dĥ·Uᵀ`.
+    /// `[(T+1)·B, H]`: `c_0 … c_T` for cells with memory; empty otherwise.
+    memory: Vec<f32>,
+    /// `[T·B, G·H]`: `dĥ` for cells whose recurrent gradient differs from `dx̂`; empty otherwise.
+    d_recurrent: Vec<f32>,
+    /// `[G·H, I]` and `[G·H, H]`: the weights transposed, for `dx = dx̂·Wᵀ` and `dh = dĥ·Uᵀ`.
     w_input_t: Vec<f32>,
     w_hidden_t: Vec<f32>,
 }
@@ -64,53 +56,81 @@ pub struct Tape {
     layers: Vec<LayerTape>,
     /// `[B]`.
     predictions: Vec<f32>,
-    /// `[B, 3H]`: the recurrent projection of one step.
+    /// `[B, G·H]`: the recurrent projection of one step.
     recurrent: Vec<f32>,
-    /// `[B, H]` twice: `dh_t` carried backwards through time, and `dh_{t−1}` being formed.
+    /// `[B, H]` each: `dh_t` carried backwards through time, `dh_{t−1}` being formed, `dc` carried
+    /// (cells with memory), and the cells' scratch.
     d_state: Vec<f32>,
     d_previous: Vec<f32>,
-    /// `[B, H]`: cho's `d(r ⊙ h_{t−1})`.
-    d_reset_term: Vec<f32>,
-    /// `[T·B, 3H]`: pytorch's `dĥ` for all steps.
-    d_recurrent: Vec<f32>,
+    d_memory: Vec<f32>,
+    scratch: Vec<f32>,
     /// `[T·B, H]`: the gradient reaching the current layer's outputs.
     d_outputs: Vec<f32>,
     /// `[T·B]`: `dL/dx` of the model's input, when asked for.
     d_inputs: Vec<f32>,
 }
 
+/// Buffer sizes of one layer's tape, in f32 values.
+fn layer_sizes(spec: &CellSpec, input: usize, h: usize, batch: usize, steps: usize) -> [usize; 8] {
+    let (rows, width) = (steps * batch, spec.blocks * h);
+    let states = (steps + 1) * batch * h;
+    [
+        rows * input,
+        rows * width,
+        spec.saved * rows * h,
+        states,
+        if spec.memory { states } else { 0 },
+        if spec.separate_recurrent_gradient {
+            rows * width
+        } else {
+            0
+        },
+        width * input,
+        width * h,
+    ]
+}
+
 impl Tape {
     /// What [`Tape::new`] allocates, in bytes.
     pub fn bytes(shape: ModelShape, batch: usize, steps: usize) -> usize {
-        let (h, rows) = (shape.hidden, steps * batch);
-        let per_layer = |input: usize| rows * (input + 3 * h + 4 * h) + (steps + 1) * batch * h;
-        let layers: usize = (0..shape.layers).map(|l| per_layer(input_size(l, h))).sum();
-        let shared = rows * (h + 1) + batch * (3 * h + 3 * h + 1);
-        let pytorch = if shape.cell == CellKind::Pytorch {
-            rows * 3 * h
-        } else {
-            0
-        };
-        4 * (layers + shared + pytorch)
+        let (spec, h, rows) = (shape.cell.spec(), shape.hidden, steps * batch);
+        let layers: usize = (0..shape.layers)
+            .map(|l| {
+                layer_sizes(spec, input_size(l, h), h, batch, steps)
+                    .iter()
+                    .sum::<usize>()
+            })
+            .sum();
+        let shared = batch * (1 + spec.blocks * h + 4 * h) + rows * (h + 1);
+        4 * (layers + shared)
     }
 
     /// Buffers for `batch` windows of `steps` values through a model of `shape`.
     pub fn new(shape: ModelShape, batch: usize, steps: usize) -> Tape {
-        let (h, rows) = (shape.hidden, steps * batch);
+        let (spec, h, rows) = (shape.cell.spec(), shape.hidden, steps * batch);
         let layers = (0..shape.layers)
             .map(|l| {
                 let input = input_size(l, h);
+                let [
+                    inputs,
+                    projected,
+                    saved,
+                    states,
+                    memory,
+                    d_recurrent,
+                    w_input_t,
+                    w_hidden_t,
+                ] = layer_sizes(spec, input, h, batch, steps).map(|n| vec![0.0; n]);
                 LayerTape {
                     input,
-                    inputs: vec![0.0; rows * input],
-                    projected: vec![0.0; rows * 3 * h],
-                    r: vec![0.0; rows * h],
-                    z: vec![0.0; rows * h],
-                    candidate: vec![0.0; rows * h],
-                    states: vec![0.0; (steps + 1) * batch * h],
-                    reset_term: vec![0.0; rows * h],
-                    w_input_t: vec![0.0; 3 * h * input],
-                    w_hidden_t: vec![0.0; 3 * h * h],
+                    inputs,
+                    projected,
+                    saved,
+                    states,
+                    memory,
+                    d_recurrent,
+                    w_input_t,
+                    w_hidden_t,
                 }
             })
             .collect();
@@ -120,29 +140,25 @@ impl Tape {
             steps,
             layers,
             predictions: vec![0.0; batch],
-            recurrent: vec![0.0; batch * 3 * h],
+            recurrent: vec![0.0; batch * spec.blocks * h],
             d_state: vec![0.0; batch * h],
             d_previous: vec![0.0; batch * h],
-            d_reset_term: vec![0.0; batch * h],
-            d_recurrent: if shape.cell == CellKind::Pytorch {
-                vec![0.0; rows * 3 * h]
-            } else {
-                Vec::new()
-            },
+            d_memory: vec![0.0; batch * h],
+            scratch: vec![0.0; batch * h],
             d_outputs: vec![0.0; rows * h],
             d_inputs: vec![0.0; rows],
         }
     }
 
     /// `GRUModel.forward` for `inputs: [B, T, 1]` (batch-major, as the dataset stores them), from
-    /// `h0: [L, B, H]` (zeros when `None`), with one inverted-dropout mask `[B, T, H]` per layer but the
-    /// last (none in evaluation). Returns the predictions `[B]` and keeps every gate for
-    /// [`Tape::gates`] and [`Tape::backward`].
+    /// `initial`: h₀ `[L, B, H]` and, for cells with memory, c₀ (zeros when absent), with one
+    /// inverted-dropout mask `[B, T, H]` per layer but the last (none in evaluation). Returns the
+    /// predictions `[B]` and keeps every quantity for [`Tape::gates`] and [`Tape::backward`].
     pub fn forward(
         &mut self,
         params: &ModelParams,
         inputs: &[f32],
-        h0: Option<&[f32]>,
+        initial: &[&[f32]],
         dropout_masks: &[Vec<f32>],
     ) -> &[f32] {
         assert_eq!(params.shape, self.shape, "parameters of another shape");
@@ -155,16 +171,16 @@ impl Tape {
             }
         }
         for l in 0..self.layers.len() {
-            let start = h0.map(|h0| &h0[l * b * h..(l + 1) * b * h]);
+            let start: Vec<Option<&[f32]>> = (0..2)
+                .map(|k| initial.get(k).map(|s| &s[l * b * h..(l + 1) * b * h]))
+                .collect();
             forward_layer(
                 self.shape.cell,
                 &params.layers[l],
                 &mut self.layers[l],
                 &mut self.recurrent,
-                b,
-                steps,
-                h,
-                start,
+                (b, steps, h),
+                [start[0], start[1]],
             );
             if l + 1 < self.layers.len() {
                 let (below, above) = self.layers.split_at_mut(l + 1);
@@ -185,21 +201,33 @@ impl Tape {
         &self.predictions
     }
 
-    /// The gates of window `sample` in every layer, from the last forward pass, each `[T][H]`.
+    /// The cell's quantities of window `sample` in every layer, from the last forward pass, each
+    /// `[T][H]`, by the names of the cell's spec.
     pub fn gates(&self, sample: usize) -> Vec<LayerGates> {
-        let (b, h) = (self.batch, self.shape.hidden);
+        let (b, h, steps) = (self.batch, self.shape.hidden, self.steps);
+        let plane = steps * b * h;
         let rows = |buffer: &[f32]| -> Vec<Vec<f32>> {
-            (0..self.steps)
+            (0..steps)
                 .map(|t| buffer[(t * b + sample) * h..(t * b + sample + 1) * h].to_vec())
                 .collect()
         };
         self.layers
             .iter()
-            .map(|layer| LayerGates {
-                r: rows(&layer.r),
-                z: rows(&layer.z),
-                candidate: rows(&layer.candidate),
-                h: rows(&layer.states[b * h..]),
+            .map(|layer| {
+                self.shape
+                    .cell
+                    .spec()
+                    .quantities
+                    .iter()
+                    .map(|q| {
+                        let buffer = match q.source {
+                            Source::State => &layer.states[b * h..],
+                            Source::Memory => &layer.memory[b * h..],
+                            Source::Saved(k) => &layer.saved[k * plane..(k + 1) * plane],
+                        };
+                        (q.name.to_string(), rows(buffer))
+                    })
+                    .collect()
             })
             .collect()
     }
@@ -215,6 +243,7 @@ impl Tape {
         input_gradient: bool,
     ) -> f64 {
         let (b, steps, h) = (self.batch, self.steps, self.shape.hidden);
+        let width = self.shape.cell.spec().blocks * h;
         assert_eq!(targets.len(), b, "targets must be [B]");
         assert_eq!(grads.shape, self.shape, "gradients of another shape");
         // L = mean((ŷ − y)²), dL/dŷ = 2(ŷ − y)/B.
@@ -242,18 +271,17 @@ impl Tape {
             let scratch = Scratch {
                 d_state: &mut self.d_state,
                 d_previous: &mut self.d_previous,
-                d_reset_term: &mut self.d_reset_term,
-                d_recurrent: &mut self.d_recurrent,
+                d_memory: &mut self.d_memory,
+                scratch: &mut self.scratch,
             };
             backward_layer(
                 self.shape.cell,
+                &params.layers[l],
                 layer,
                 &self.d_outputs,
                 scratch,
                 &mut grads.layers[l],
-                b,
-                steps,
-                h,
+                (b, steps, h),
             );
             // dx = dx̂·Wᵀ: the gradient reaching the layer below (through its dropout mask), or the
             // model's input.
@@ -262,8 +290,8 @@ impl Tape {
                 matmul(
                     rows,
                     h,
-                    3 * h,
-                    Lhs::rows(&layer.projected, 3 * h),
+                    width,
+                    Lhs::rows(&layer.projected, width),
                     &layer.w_input_t,
                     h,
                     &mut self.d_outputs,
@@ -277,8 +305,8 @@ impl Tape {
                 matmul(
                     rows,
                     1,
-                    3 * h,
-                    Lhs::rows(&layer.projected, 3 * h),
+                    width,
+                    Lhs::rows(&layer.projected, width),
                     &layer.w_input_t,
                     1,
                     &mut self.d_inputs,
@@ -323,21 +351,6 @@ fn apply_mask(next: &mut [f32], outputs: &[f32], mask: &[f32], b: usize, steps: 
     }
 }
 
-/// The r, z and n blocks (`h` values each) at the start of `row`: exact-length slices, so the loops
-/// over them need no bounds checks and vectorise.
-fn blocks(row: &[f32], h: usize) -> [&[f32]; 3] {
-    let (r, rest) = row.split_at(h);
-    let (z, rest) = rest.split_at(h);
-    [r, z, &rest[..h]]
-}
-
-/// [`blocks`], writable.
-fn blocks_mut(row: &mut [f32], h: usize) -> [&mut [f32]; 3] {
-    let (r, rest) = row.split_at_mut(h);
-    let (z, rest) = rest.split_at_mut(h);
-    [r, z, &mut rest[..h]]
-}
-
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -362,146 +375,77 @@ fn column_sums(out: &mut [f32], data: &[f32], width: usize) {
     }
 }
 
-/// One layer over all time steps (see the module's equations).
-#[allow(clippy::too_many_arguments)]
+/// Step `t`'s `[B, H]` rows of a `[(T+1)·B, H]` state buffer: `(s_t, s_{t+1})`, the second writable;
+/// both empty for a buffer the cell does not use.
+fn state_pair(buffer: &mut [f32], t: usize, bh: usize) -> (&[f32], &mut [f32]) {
+    if buffer.is_empty() {
+        return (&[], &mut []);
+    }
+    let (done, rest) = buffer.split_at_mut((t + 1) * bh);
+    (&done[t * bh..], &mut rest[..bh])
+}
+
+/// One layer over all time steps: the input projections of every step in one product, then the
+/// cell's forward step per time step.
 fn forward_layer(
     cell: CellKind,
     params: &LayerParams,
     tape: &mut LayerTape,
     recurrent: &mut [f32],
-    b: usize,
-    steps: usize,
-    h: usize,
-    h0: Option<&[f32]>,
+    (b, steps, h): (usize, usize, usize),
+    [h0, c0]: [Option<&[f32]>; 2],
 ) {
-    let (three, rows, input) = (3 * h, steps * b, tape.input);
-    tape.w_input_t = transpose(&params.w_input, input, three);
-    tape.w_hidden_t = transpose(&params.w_hidden, h, three);
+    let cell = cell.cell();
+    let spec = cell.spec();
+    let (width, rows, input, bh) = (spec.blocks * h, steps * b, tape.input, b * h);
+    tape.w_input_t = transpose(&params.w_input, input, width);
+    tape.w_hidden_t = transpose(&params.w_hidden, h, width);
     // x̂ = x·W + b for every time step in one product.
     fill_rows(&mut tape.projected, &params.b_input);
     matmul(
         rows,
-        three,
+        width,
         input,
         Lhs::rows(&tape.inputs, input),
         &params.w_input,
-        three,
+        width,
         &mut tape.projected,
-        three,
+        width,
         true,
     );
-    match h0 {
-        Some(h0) => tape.states[..b * h].copy_from_slice(h0),
-        None => tape.states[..b * h].fill(0.0),
-    }
-    for t in 0..steps {
-        let (done, rest) = tape.states.split_at_mut((t + 1) * b * h);
-        let previous = &done[t * b * h..];
-        let next = &mut rest[..b * h];
-        let at = t * b * h..(t + 1) * b * h;
-        let projected = &tape.projected[t * b * three..(t + 1) * b * three];
-        let (r, z, candidate, reset_term) = (
-            &mut tape.r[at.clone()],
-            &mut tape.z[at.clone()],
-            &mut tape.candidate[at.clone()],
-            &mut tape.reset_term[at],
-        );
-        match cell {
-            CellKind::Pytorch => {
-                // ĥ = h_{t−1}·U + b_h, all three blocks.
-                match &params.b_hidden {
-                    Some(bias) => fill_rows(recurrent, bias),
-                    None => recurrent.fill(0.0),
-                }
-                matmul(
-                    b,
-                    three,
-                    h,
-                    Lhs::rows(previous, h),
-                    &params.w_hidden,
-                    three,
-                    recurrent,
-                    three,
-                    true,
-                );
-                for s in 0..b {
-                    let [xr, xz, xn] = blocks(&projected[s * three..], h);
-                    let [ur, uz, un] = blocks(&recurrent[s * three..], h);
-                    let row = s * h..(s + 1) * h;
-                    let (r, z, n, hn) = (
-                        &mut r[row.clone()],
-                        &mut z[row.clone()],
-                        &mut candidate[row.clone()],
-                        &mut reset_term[row.clone()],
-                    );
-                    let (hp, out) = (&previous[row.clone()], &mut next[row]);
-                    for j in 0..h {
-                        let rj = sigmoid(xr[j] + ur[j]);
-                        let zj = sigmoid(xz[j] + uz[j]);
-                        let nj = tanh(xn[j] + rj * un[j]);
-                        r[j] = rj;
-                        z[j] = zj;
-                        n[j] = nj;
-                        hn[j] = un[j];
-                        out[j] = (1.0 - zj) * nj + zj * hp[j];
-                    }
-                }
-            }
-            CellKind::Cho => {
-                // [â_r, â_z] = h_{t−1}·U_rz, then the candidate sees (r ⊙ h_{t−1})·U_h.
-                matmul(
-                    b,
-                    2 * h,
-                    h,
-                    Lhs::rows(previous, h),
-                    &params.w_hidden,
-                    three,
-                    recurrent,
-                    three,
-                    false,
-                );
-                for s in 0..b {
-                    let [xr, xz, _] = blocks(&projected[s * three..], h);
-                    let [ur, uz, _] = blocks(&recurrent[s * three..], h);
-                    let row = s * h..(s + 1) * h;
-                    let (r, z, rh) = (
-                        &mut r[row.clone()],
-                        &mut z[row.clone()],
-                        &mut reset_term[row.clone()],
-                    );
-                    let hp = &previous[row];
-                    for j in 0..h {
-                        let rj = sigmoid(xr[j] + ur[j]);
-                        r[j] = rj;
-                        z[j] = sigmoid(xz[j] + uz[j]);
-                        rh[j] = rj * hp[j];
-                    }
-                }
-                matmul(
-                    b,
-                    h,
-                    h,
-                    Lhs::rows(reset_term, h),
-                    &params.w_hidden[2 * h..],
-                    three,
-                    &mut recurrent[2 * h..],
-                    three,
-                    false,
-                );
-                for s in 0..b {
-                    let [_, _, x] = blocks(&projected[s * three..], h);
-                    let [_, _, u] = blocks(&recurrent[s * three..], h);
-                    let row = s * h..(s + 1) * h;
-                    let (z, n) = (&z[row.clone()], &mut candidate[row.clone()]);
-                    let (hp, out) = (&previous[row.clone()], &mut next[row]);
-                    for j in 0..h {
-                        let nj = tanh(x[j] + u[j]);
-                        n[j] = nj;
-                        out[j] = (1.0 - z[j]) * hp[j] + z[j] * nj;
-                    }
-                }
+    for (buffer, start) in [(&mut tape.states, h0), (&mut tape.memory, c0)] {
+        if !buffer.is_empty() {
+            match start {
+                Some(start) => buffer[..bh].copy_from_slice(start),
+                None => buffer[..bh].fill(0.0),
             }
         }
+    }
+    let weights = FusedWeights {
+        batch: b,
+        hidden: h,
+        blocks: spec.blocks,
+        w_hidden: &params.w_hidden,
+        w_hidden_t: &tape.w_hidden_t,
+        b_hidden: params.b_hidden.as_deref(),
+    };
+    for t in 0..steps {
+        let (previous, next) = state_pair(&mut tape.states, t, bh);
+        let (memory_previous, memory_next) = state_pair(&mut tape.memory, t, bh);
+        cell.forward(ForwardStep {
+            x_proj: &tape.projected[t * b * width..(t + 1) * b * width],
+            previous,
+            next,
+            memory_previous,
+            memory_next,
+            saved: Planes {
+                data: &mut tape.saved,
+                plane: rows * h,
+                at: t * bh..(t + 1) * bh,
+            },
+            recurrent: &mut *recurrent,
+            weights,
+        });
     }
 }
 
@@ -509,192 +453,114 @@ fn forward_layer(
 struct Scratch<'a> {
     d_state: &'a mut [f32],
     d_previous: &'a mut [f32],
-    d_reset_term: &'a mut [f32],
-    d_recurrent: &'a mut [f32],
+    d_memory: &'a mut [f32],
+    scratch: &'a mut [f32],
 }
 
 /// BPTT through one layer: `d_outputs` `[T·B, H]` is the loss's gradient at the layer's outputs.
 /// Leaves `dx̂` in `tape.projected` and the layer's parameter gradients in `grads`.
-#[allow(clippy::too_many_arguments)]
 fn backward_layer(
     cell: CellKind,
+    params: &LayerParams,
     tape: &mut LayerTape,
     d_outputs: &[f32],
     scratch: Scratch,
     grads: &mut LayerParams,
-    b: usize,
-    steps: usize,
-    h: usize,
+    (b, steps, h): (usize, usize, usize),
 ) {
-    let (three, rows) = (3 * h, steps * b);
+    let cell = cell.cell();
+    let spec = cell.spec();
+    let (width, rows, bh) = (spec.blocks * h, steps * b, b * h);
     let Scratch {
         d_state,
         d_previous,
-        d_reset_term,
-        d_recurrent,
+        d_memory,
+        scratch,
     } = scratch;
+    let weights = FusedWeights {
+        batch: b,
+        hidden: h,
+        blocks: spec.blocks,
+        w_hidden: &params.w_hidden,
+        w_hidden_t: &tape.w_hidden_t,
+        b_hidden: params.b_hidden.as_deref(),
+    };
+    let memory_of = |t: usize| -> &[f32] {
+        if tape.memory.is_empty() {
+            &[]
+        } else {
+            &tape.memory[t * bh..(t + 1) * bh]
+        }
+    };
     d_state.fill(0.0);
+    d_memory.fill(0.0);
     for t in (0..steps).rev() {
-        let at = t * b * h..(t + 1) * b * h;
-        let (r, z, n, reset_term) = (
-            &tape.r[at.clone()],
-            &tape.z[at.clone()],
-            &tape.candidate[at.clone()],
-            &tape.reset_term[at.clone()],
-        );
-        let previous = &tape.states[at.clone()];
-        let d_projected = &mut tape.projected[t * b * three..(t + 1) * b * three];
-        for (d, o) in d_state.iter_mut().zip(&d_outputs[at]) {
+        for (d, o) in d_state.iter_mut().zip(&d_outputs[t * bh..(t + 1) * bh]) {
             *d += o;
         }
-        match cell {
-            CellKind::Pytorch => {
-                let d_hat = &mut d_recurrent[t * b * three..(t + 1) * b * three];
-                for s in 0..b {
-                    let row = s * h..(s + 1) * h;
-                    let (r, z, n, hn, hp) = (
-                        &r[row.clone()],
-                        &z[row.clone()],
-                        &n[row.clone()],
-                        &reset_term[row.clone()],
-                        &previous[row.clone()],
-                    );
-                    let dh = &d_state[row.clone()];
-                    let dp = &mut d_previous[row];
-                    let [dxr, dxz, dxn] = blocks_mut(&mut d_projected[s * three..], h);
-                    let [dur, duz, dun] = blocks_mut(&mut d_hat[s * three..], h);
-                    for j in 0..h {
-                        let da_n = dh[j] * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
-                        let da_z = dh[j] * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
-                        let da_r = da_n * hn[j] * r[j] * (1.0 - r[j]);
-                        dxr[j] = da_r;
-                        dxz[j] = da_z;
-                        dxn[j] = da_n;
-                        dur[j] = da_r;
-                        duz[j] = da_z;
-                        dun[j] = da_n * r[j];
-                        dp[j] = dh[j] * z[j];
-                    }
-                }
-                // dh_{t−1} += dĥ·Uᵀ
-                matmul(
-                    b,
-                    h,
-                    three,
-                    Lhs::rows(d_hat, three),
-                    &tape.w_hidden_t,
-                    h,
-                    d_previous,
-                    h,
-                    true,
-                );
-            }
-            CellKind::Cho => {
-                for s in 0..b {
-                    let row = s * h..(s + 1) * h;
-                    let (z, n, hp) = (&z[row.clone()], &n[row.clone()], &previous[row.clone()]);
-                    let dh = &d_state[row.clone()];
-                    let dp = &mut d_previous[row];
-                    let [_, dxz, dxn] = blocks_mut(&mut d_projected[s * three..], h);
-                    for j in 0..h {
-                        dxz[j] = dh[j] * (n[j] - hp[j]) * z[j] * (1.0 - z[j]);
-                        dxn[j] = dh[j] * z[j] * (1.0 - n[j] * n[j]);
-                        dp[j] = dh[j] * (1.0 - z[j]);
-                    }
-                }
-                // d(r ⊙ h_{t−1}) = da_n·U_hᵀ
-                matmul(
-                    b,
-                    h,
-                    h,
-                    Lhs::rows(&d_projected[2 * h..], three),
-                    &tape.w_hidden_t[2 * h * h..],
-                    h,
-                    d_reset_term,
-                    h,
-                    false,
-                );
-                for s in 0..b {
-                    let row = s * h..(s + 1) * h;
-                    let (r, hp) = (&r[row.clone()], &previous[row.clone()]);
-                    let drh = &d_reset_term[row.clone()];
-                    let dp = &mut d_previous[row];
-                    let [dxr, _, _] = blocks_mut(&mut d_projected[s * three..], h);
-                    for j in 0..h {
-                        dxr[j] = drh[j] * hp[j] * r[j] * (1.0 - r[j]);
-                        dp[j] += drh[j] * r[j];
-                    }
-                }
-                // dh_{t−1} += [da_r, da_z]·U_rzᵀ
-                matmul(
-                    b,
-                    h,
-                    2 * h,
-                    Lhs::rows(d_projected, three),
-                    &tape.w_hidden_t,
-                    h,
-                    d_previous,
-                    h,
-                    true,
-                );
-            }
-        }
+        let d_recurrent: &mut [f32] = if spec.separate_recurrent_gradient {
+            &mut tape.d_recurrent[t * b * width..(t + 1) * b * width]
+        } else {
+            &mut []
+        };
+        cell.backward(BackwardStep {
+            d_state,
+            d_memory: if spec.memory { &mut *d_memory } else { &mut [] },
+            previous: &tape.states[t * bh..(t + 1) * bh],
+            state: &tape.states[(t + 1) * bh..(t + 2) * bh],
+            memory_previous: memory_of(t),
+            memory: memory_of(t + 1),
+            saved: Planes {
+                data: &tape.saved,
+                plane: rows * h,
+                at: t * bh..(t + 1) * bh,
+            },
+            d_x_proj: &mut tape.projected[t * b * width..(t + 1) * b * width],
+            d_recurrent,
+            d_previous: &mut *d_previous,
+            scratch: &mut *scratch,
+            weights,
+        });
         d_state.copy_from_slice(d_previous);
     }
     // Weight gradients over all steps at once: h_{t−1} for t = 1…T is states[0 .. T·B].
-    let previous = Lhs::transposed(&tape.states[..rows * h], h);
-    match cell {
-        CellKind::Pytorch => {
-            matmul(
-                h,
-                three,
-                rows,
-                previous,
-                d_recurrent,
-                three,
-                &mut grads.w_hidden,
-                three,
-                false,
-            );
-            if let Some(bias) = &mut grads.b_hidden {
-                column_sums(bias, d_recurrent, three);
-            }
-        }
-        CellKind::Cho => {
-            matmul(
-                h,
-                2 * h,
-                rows,
-                previous,
-                &tape.projected,
-                three,
-                &mut grads.w_hidden,
-                three,
-                false,
-            );
-            matmul(
-                h,
-                h,
-                rows,
-                Lhs::transposed(&tape.reset_term, h),
-                &tape.projected[2 * h..],
-                three,
-                &mut grads.w_hidden[2 * h..],
-                three,
-                false,
-            );
-        }
+    let d_hat = if spec.separate_recurrent_gradient {
+        &tape.d_recurrent
+    } else {
+        &tape.projected
+    };
+    for (blocks, source) in spec.recurrent_inputs {
+        let lhs = match *source {
+            Source::State => &tape.states[..rows * h],
+            Source::Saved(k) => &tape.saved[k * rows * h..(k + 1) * rows * h],
+            Source::Memory => unreachable!("no cell multiplies U by its cell state"),
+        };
+        let columns = blocks.start * h..blocks.end * h;
+        matmul(
+            h,
+            columns.len(),
+            rows,
+            Lhs::transposed(lhs, h),
+            &d_hat[columns.start..],
+            width,
+            &mut grads.w_hidden[columns.start..],
+            width,
+            false,
+        );
+    }
+    if let Some(bias) = &mut grads.b_hidden {
+        column_sums(bias, d_hat, width);
     }
     matmul(
         tape.input,
-        three,
+        width,
         rows,
         Lhs::transposed(&tape.inputs, tape.input),
         &tape.projected,
-        three,
+        width,
         &mut grads.w_input,
-        three,
+        width,
         false,
     );
-    column_sums(&mut grads.b_input, &tape.projected, three);
+    column_sums(&mut grads.b_input, &tape.projected, width);
 }

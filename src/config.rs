@@ -5,31 +5,9 @@
 //! The defaults reproduce the tutorial's script: 2 GRU layers of 32 units, dropout 0.1, windows of 10
 //! sine values over 1000 points of `sin(t)`, `t ∈ [0, 20]`, Adam at lr 0.01, 100 epochs, seed 42.
 
+use crate::cells::CellKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Which GRU equations the cell runs (see `gru.rs` for both written out).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum CellKind {
-    /// Cho et al. 2014, the tutorial's equations: reset applied before the hidden matmul,
-    /// `h_t = (1 − z) ⊙ h_{t−1} + z ⊙ h̃_t`.
-    #[default]
-    Cho,
-    /// `torch.nn.GRU`: reset applied after the hidden matmul, separate input and hidden biases,
-    /// `h_t = (1 − z) ⊙ n_t + z ⊙ h_{t−1}`.
-    Pytorch,
-}
-
-impl CellKind {
-    /// The name used in URLs, the CLI and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            CellKind::Cho => "cho",
-            CellKind::Pytorch => "pytorch",
-        }
-    }
-}
 
 /// A value that failed validation: which field, what was given, what is allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,15 +33,15 @@ impl std::error::Error for ConfigError {}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LabConfig {
-    /// Hidden units per GRU layer.
+    /// Hidden units per recurrent layer.
     pub hidden: usize,
-    /// Stacked GRU layers.
+    /// Stacked recurrent layers.
     pub layers: usize,
-    /// GRU equations.
+    /// The recurrent cell (see [`crate::cells`]).
     pub cell: CellKind,
     /// Adam's learning rate at the start (the plateau scheduler halves it later).
     pub lr: f64,
-    /// Dropout probability between GRU layers, in training only.
+    /// Dropout probability between recurrent layers, in training only.
     pub dropout: f64,
     /// Sine values per input window (the sequence length T).
     pub window: usize,
@@ -157,11 +135,8 @@ impl LabConfig {
             "hidden" => self.hidden = parse_int(field, value, HIDDEN_RANGE)?,
             "layers" => self.layers = parse_int(field, value, LAYERS_RANGE)?,
             "cell" => {
-                self.cell = match value.trim() {
-                    "cho" => CellKind::Cho,
-                    "pytorch" => CellKind::Pytorch,
-                    _ => return Err(error(field, value, "one of cho, pytorch".into())),
-                }
+                self.cell = CellKind::from_name(value.trim())
+                    .ok_or_else(|| error(field, value, format!("one of {}", CellKind::names())))?
             }
             "lr" => self.lr = parse_float(field, value, LR_RANGE)?,
             "dropout" => self.dropout = parse_float(field, value, DROPOUT_RANGE)?,
@@ -247,20 +222,19 @@ impl LabConfig {
             .join("&")
     }
 
-    /// Learnable parameters of the model this config builds (9,729 for the tutorial's pytorch cell).
+    /// Learnable parameters of the model this config builds (tutorial shape 2×32: RNN 3,265, the
+    /// pytorch GRU 9,729, the cho GRU 9,537, LSTM 12,961).
     pub fn parameter_count(&self) -> usize {
-        let h = self.hidden;
-        let biases_per_layer = match self.cell {
-            CellKind::Cho => 3 * h,
-            CellKind::Pytorch => 6 * h,
-        };
-        let gru: usize = (0..self.layers)
+        let (h, spec) = (self.hidden, self.cell.spec());
+        let rows = spec.blocks * h;
+        let biases = if spec.hidden_bias { 2 } else { 1 };
+        let recurrent: usize = (0..self.layers)
             .map(|l| {
                 let input = if l == 0 { 1 } else { h };
-                3 * h * (input + h) + biases_per_layer
+                rows * (input + h) + biases * rows
             })
             .sum();
-        gru + h + 1
+        recurrent + h + 1
     }
 }
 
@@ -304,11 +278,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_the_tutorial_and_count_9729_parameters_for_pytorch() {
+    fn defaults_are_the_tutorial_and_parameter_counts_follow_the_cell() {
         let mut c = LabConfig::default();
         assert_eq!(c.validate(), Ok(()));
-        c.cell = CellKind::Pytorch;
-        assert_eq!(c.parameter_count(), 9_729);
+        for (cell, count) in [
+            (CellKind::Cho, 9_537),
+            (CellKind::Pytorch, 9_729),
+            (CellKind::Lstm, 12_961),
+            (CellKind::Rnn, 3_265),
+        ] {
+            c.cell = cell;
+            assert_eq!(c.parameter_count(), count, "{}", cell.name());
+        }
+    }
+
+    #[test]
+    fn every_cell_name_parses_and_a_wrong_one_lists_them() {
+        let mut c = LabConfig::default();
+        for cell in CellKind::ALL {
+            c.set("cell", cell.name()).unwrap();
+            assert_eq!(c.cell, cell);
+        }
+        let e = c.set("cell", "gru").unwrap_err().to_string();
+        assert!(
+            e.contains("\"cho\", \"pytorch\", \"lstm\" or \"rnn\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The architecture diagram as SVG text, a pure function of the config: the tutorial's
-//! `visualize_model_architecture` (input → GRU layers → Linear → output) plus, under it, one GRU cell
-//! opened up into its gates, labelled with the equations of the selected cell variant.
+//! `visualize_model_architecture` (input → recurrent layers → Linear → output) plus, under it, one
+//! cell opened up into its quantities, labelled with the selected cell's own equations (and, for the
+//! LSTM, its cell-state line).
 //!
-//! Every gate carries `data-gate="r|z|candidate|h"` so the page can highlight it when the learner
-//! hovers that gate's heatmap.
+//! Every quantity carries `data-gate="<name>"` (the names of the cell's spec: `z`, `r`, `candidate`,
+//! `i`, `f`, `g`, `o`, `c`, `h`) so the page can highlight it when the learner hovers its heatmap.
 
-use crate::config::{CellKind, LabConfig};
+use crate::cells::CellKind;
+use crate::config::LabConfig;
 use std::fmt::Write;
 
 const BOX_W: f64 = 120.0;
@@ -14,7 +16,14 @@ const GAP: f64 = 36.0;
 const MARGIN: f64 = 16.0;
 const ROW_Y: f64 = 40.0;
 const CELL_Y: f64 = 150.0;
-const CELL_H: f64 = 130.0;
+/// Height of one quantity's row in the cell inset.
+const ROW_H: f64 = 25.0;
+
+/// Height of the cell inset: a title, one row per quantity, and the LSTM's cell-state line.
+fn cell_height(cell: CellKind) -> f64 {
+    let spec = cell.spec();
+    40.0 + spec.quantities.len() as f64 * ROW_H + if spec.memory { 34.0 } else { 0.0 }
+}
 
 /// One box of the top row.
 struct Block {
@@ -32,8 +41,8 @@ fn blocks(config: &LabConfig) -> Vec<Block> {
     for layer in 0..config.layers {
         let input = if layer == 0 { 1 } else { config.hidden };
         row.push(Block {
-            class: "gru",
-            title: format!("GRU {}", layer + 1),
+            class: "layer",
+            title: format!("{} {}", config.cell.spec().short, layer + 1),
             detail: format!("{input}→{} units", config.hidden),
         });
     }
@@ -93,41 +102,16 @@ fn with_subscripts(equation: &str) -> String {
     out
 }
 
-/// The gates of one cell, in drawing order: (data-gate, symbol, equation of this cell variant).
-pub fn gate_equations(cell: CellKind) -> [(&'static str, &'static str, &'static str); 4] {
-    match cell {
-        CellKind::Cho => [
-            ("z", "z", "z_t = σ(W_z x_t + U_z h_{t−1} + b_z)"),
-            ("r", "r", "r_t = σ(W_r x_t + U_r h_{t−1} + b_r)"),
-            (
-                "candidate",
-                "h̃",
-                "h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)",
-            ),
-            ("h", "h", "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t"),
-        ],
-        CellKind::Pytorch => [
-            ("r", "r", "r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)"),
-            ("z", "z", "z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)"),
-            (
-                "candidate",
-                "n",
-                "n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))",
-            ),
-            ("h", "h", "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}"),
-        ],
-    }
-}
-
 /// The whole diagram as a standalone `<svg>` element (also written by the CLI as a file).
 pub fn architecture_svg(config: &LabConfig) -> String {
     let row = blocks(config);
     let width = 2.0 * MARGIN + row.len() as f64 * BOX_W + (row.len() - 1) as f64 * GAP;
-    let height = CELL_Y + CELL_H + MARGIN;
+    let height = CELL_Y + cell_height(config.cell) + MARGIN;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="arch-title" font-family="system-ui, sans-serif" data-layers="{layers}"><title id="arch-title">GRU model: {layers} layer(s) of {hidden} units, {cell} cell</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="arch-title" font-family="system-ui, sans-serif" data-layers="{layers}"><title id="arch-title">{short} model: {layers} layer(s) of {hidden} units, {cell} cell</title>"#,
+        short = config.cell.spec().short,
         layers = config.layers,
         hidden = config.hidden,
         cell = config.cell.name(),
@@ -137,7 +121,8 @@ pub fn architecture_svg(config: &LabConfig) -> String {
     );
     let _ = write!(
         svg,
-        r#"<text x="{MARGIN}" y="22" font-size="15" font-weight="600" fill="currentColor">GRU model architecture</text>"#
+        r#"<text x="{MARGIN}" y="22" font-size="15" font-weight="600" fill="currentColor">{} model architecture</text>"#,
+        config.cell.spec().short
     );
     for (i, block) in row.iter().enumerate() {
         let x = MARGIN + i as f64 * (BOX_W + GAP);
@@ -166,25 +151,52 @@ pub fn architecture_svg(config: &LabConfig) -> String {
     svg
 }
 
-/// One GRU cell opened up: a gate circle and its equation per row.
+/// One cell opened up: a circle and the equation of each of its quantities, per row; for a cell with
+/// memory (the LSTM), the cell-state line under them: `c_{t−1}` → ×f → +i⊙g → `c_t`, the path along
+/// which its gradient can flow back undiminished.
 fn cell_inset(svg: &mut String, cell: CellKind, width: f64) {
+    let spec = cell.spec();
     let _ = write!(
         svg,
-        r#"<g class="cell-inset"><rect class="cell-frame" x="{MARGIN}" y="{CELL_Y}" width="{w}" height="{CELL_H}" rx="10" fill="none" stroke="currentColor" stroke-dasharray="4 3"/><text x="{tx}" y="{ty}" font-size="12" font-weight="600" fill="currentColor">inside each GRU cell ({name} equations), every time step t:</text>"#,
+        r#"<g class="cell-inset" data-cell="{name}"><rect class="cell-frame" x="{MARGIN}" y="{CELL_Y}" width="{w}" height="{h}" rx="10" fill="none" stroke="currentColor" stroke-dasharray="4 3"/><text x="{tx}" y="{ty}" font-size="12" font-weight="600" fill="currentColor">inside each cell: {title}, every time step t</text>"#,
         w = width - 2.0 * MARGIN,
+        h = cell_height(cell),
         tx = MARGIN + 10.0,
         ty = CELL_Y + 18.0,
-        name = cell.name(),
+        name = spec.name,
+        title = escape(spec.title),
     );
-    for (row, (gate, symbol, equation)) in gate_equations(cell).iter().enumerate() {
-        let cy = CELL_Y + 40.0 + row as f64 * 25.0;
+    for (row, q) in spec.quantities.iter().enumerate() {
+        let cy = CELL_Y + 40.0 + row as f64 * ROW_H;
         let _ = write!(
             svg,
             r#"<g class="gate" data-gate="{gate}"><circle cx="{cx}" cy="{cy}" r="10"/><text x="{cx}" y="{sy}" text-anchor="middle" font-size="12" font-weight="600">{symbol}</text><text x="{ex}" y="{sy}" font-size="12" fill="currentColor">{equation}</text></g>"#,
+            gate = q.name,
+            symbol = q.symbol,
             cx = MARGIN + 24.0,
             sy = cy + 4.0,
             ex = MARGIN + 44.0,
-            equation = with_subscripts(equation),
+            equation = with_subscripts(q.equation),
+        );
+    }
+    if spec.memory {
+        let y = CELL_Y + 40.0 + spec.quantities.len() as f64 * ROW_H + 6.0;
+        let (x0, x1) = (MARGIN + 14.0, width - MARGIN - 14.0);
+        let node = |x: f64, label: &str| {
+            format!(
+                r#"<circle cx="{x}" cy="{y}" r="11" class="op"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="11" font-weight="600">{label}</text>"#,
+                ty = y + 4.0
+            )
+        };
+        let _ = write!(
+            svg,
+            r#"<g class="cell-state" data-gate="c"><line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="currentColor" stroke-width="3" marker-end="url(#arrow)"/><text x="{x0}" y="{ly}" font-size="11" fill="currentColor">{from}</text><text x="{x1}" y="{ly}" text-anchor="end" font-size="11" fill="currentColor">{to}</text>{times}{plus}<text x="{mx}" y="{ly}" text-anchor="middle" font-size="11" fill="currentColor">cell state: kept by f, written by i ⊙ g</text></g>"#,
+            ly = y - 14.0,
+            from = with_subscripts("c_{t−1}"),
+            to = with_subscripts("c_t"),
+            times = node(x0 + (x1 - x0) * 0.3, "×f"),
+            plus = node(x0 + (x1 - x0) * 0.6, "+i⊙g"),
+            mx = x0 + (x1 - x0) * 0.45,
         );
     }
     svg.push_str("</g>");
@@ -200,7 +212,7 @@ mod tests {
         for layers in 1..=4 {
             c.layers = layers;
             let svg = architecture_svg(&c);
-            assert_eq!(svg.matches(r#"data-block="gru""#).count(), layers);
+            assert_eq!(svg.matches(r#"data-block="layer""#).count(), layers);
             assert!(svg.contains(&format!(r#"data-layers="{layers}""#)));
         }
         let sub = |s: &str| format!(r#"<tspan baseline-shift="sub" font-size="9">{s}</tspan>"#);
@@ -208,6 +220,37 @@ mod tests {
         assert!(architecture_svg(&c).contains(&format!("h{}", sub("t−1"))));
         c.cell = CellKind::Pytorch;
         assert!(architecture_svg(&c).contains(&format!("n{} = tanh", sub("t"))));
+    }
+
+    #[test]
+    fn each_cell_draws_its_own_quantities_and_only_the_lstm_a_cell_state_line() {
+        for cell in CellKind::ALL {
+            let c = LabConfig {
+                cell,
+                ..LabConfig::default()
+            };
+            let svg = architecture_svg(&c);
+            let spec = cell.spec();
+            assert_eq!(
+                svg.matches(r#"<g class="gate""#).count(),
+                spec.quantities.len()
+            );
+            for q in spec.quantities {
+                assert!(
+                    svg.contains(&format!(r#"data-gate="{}""#, q.name)),
+                    "{}",
+                    q.name
+                );
+            }
+            assert_eq!(svg.contains("cell-state"), spec.memory);
+            assert!(svg.contains(&format!("{} 1</text>", spec.short)));
+        }
+        let rnn = architecture_svg(&LabConfig {
+            cell: CellKind::Rnn,
+            ..LabConfig::default()
+        });
+        assert!(rnn.contains("= tanh(W"));
+        assert!(!rnn.contains("σ("));
     }
 
     #[test]

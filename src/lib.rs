@@ -1,21 +1,28 @@
-//! GRU Lab: a Gated Recurrent Unit trained live, epoch by epoch, with every gate visible.
+//! GRU Lab: recurrent networks (two GRUs, the LSTM, the plain RNN) trained live, epoch by epoch, with
+//! every gate visible.
 //!
-//! Data flows one way: [`config`] → [`data`] → [`model`] (built from [`gru`] layers) →
-//! [`train::Trainer::step_epoch`] → [`train::EpochReport`] → drawing ([`plot`], [`diagram`]).
-//! Everything but `web` compiles and is tested natively.
+//! Dependencies point one way: [`kernels`] ← [`cells`] (one file per cell, the registry) ←
+//! [`config`] ← [`state_dict`] (weights by PyTorch name, the model's shape) ← [`params`] (the same
+//! weights on the host) ← [`layer`] / [`bptt`] (the readable and the fused pass) ← [`model`] ←
+//! [`train`] (one epoch per call, [`train::EpochReport`]) ← drawing ([`plot`], [`diagram`]) ← `web`.
+//! [`pth`] and [`weights`] read and write files of [`state_dict`]s. Everything but `web` compiles and
+//! is tested natively.
 
 pub mod bptt;
+pub mod cells;
 pub mod config;
 pub mod data;
 pub mod diagram;
-pub mod gru;
 pub mod kernels;
+pub mod layer;
 pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod plot;
 pub mod pth;
 pub mod rng;
+pub mod state_dict;
+pub mod trace;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,21 +1,23 @@
 //! `gru-lab`: the tutorial's experiment on the command line, on the same core the page runs.
 //!
 //! ```text
-//! gru-lab train [--epochs N] [--cell cho|pytorch] [--hidden H] [--layers L] [--dropout P] [--lr X]
+//! gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
 //!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
 //!               [--path fused|tensor]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
 //! ```
-//! FILE is a PyTorch `state_dict` (`.pth`) or a GRU Lab weights file (`.json`). Every error ends the
-//! program with one line on stderr and exit code 2.
+//! FILE is a PyTorch `state_dict` (`.pth`, the recurrent module under any attribute name) or a GRU Lab
+//! weights file (`.json`); the cell, layers and hidden size are read off it. `train --out DIR` writes
+//! the trained weights both ways. Every error ends the program with one line on stderr and exit code 2.
 
 use gru_lab::config::LabConfig;
 use gru_lab::data::SineDataset;
 use gru_lab::diagram::architecture_svg;
 use gru_lab::metrics::Metrics;
-use gru_lab::model::{ModelShape, StateDict};
+use gru_lab::model::RecurrentModel;
 use gru_lab::plot::{Theme, draw_results_figure};
+use gru_lab::state_dict::{ModelShape, StateDict};
 use gru_lab::train::{Trainer, TrainingPath};
 use gru_lab::weights;
 use plotters::prelude::*;
@@ -25,12 +27,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  gru-lab train [--epochs N] [--cell cho|pytorch] [--hidden H] [--layers L] [--dropout P] [--lr X]
+  gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
                 [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
                 [--path fused|tensor]   (how gradients are computed: hand-derived BPTT or Burn autodiff)
-  gru-lab eval  --weights FILE [--cell cho|pytorch] [--layers L] [--hidden H]
-  gru-lab trace --weights FILE [--cell cho|pytorch] [--layers L] [--hidden H] --window v1,...,vT --json
-FILE: a PyTorch state_dict (.pth) or a GRU Lab weights file (.json)";
+  gru-lab eval  --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H]
+  gru-lab trace --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H] --window v1,...,vT --json
+FILE: a PyTorch state_dict (.pth) or a GRU Lab weights file (.json); cell, layers and hidden size
+are read off it (a flag that contradicts the file is refused)";
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -141,17 +144,28 @@ fn read_weights(path: &Path) -> Result<(Option<LabConfig>, StateDict), String> {
     }
 }
 
-/// The model shape for eval/trace: read off the file, with `--cell/--layers/--hidden` checked against it.
+/// The model shape for eval/trace: read off the file; `--cell/--layers/--hidden` must agree with it.
 fn weights_config(flags: &mut Flags) -> Result<(LabConfig, StateDict), String> {
     let path = PathBuf::from(flags.take("weights").ok_or("--weights FILE is required")?);
     let (saved, dict) = read_weights(&path)?;
-    let inferred = ModelShape::infer(&dict).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (inferred, dict) =
+        ModelShape::infer(&dict).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut config = saved.unwrap_or_default();
     config.cell = inferred.cell;
     config.layers = inferred.layers;
     config.hidden = inferred.hidden;
     let mut asked = config.clone();
     flags.apply_config(&mut asked, &["cell", "layers", "hidden"])?;
+    for field in ["cell", "layers", "hidden"] {
+        let (wanted, found) = (asked.get(field), config.get(field));
+        if wanted != found {
+            return Err(format!(
+                "{}: --{field} {} contradicts the file, which holds {inferred} (read off its tensors); leave --{field} out to use the file's",
+                path.display(),
+                wanted.unwrap_or_default(),
+            ));
+        }
+    }
     ModelShape::from(&asked)
         .check(&dict)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -180,7 +194,10 @@ fn train(mut flags: Flags) -> Result<(), String> {
     };
     flags.finish("train")?;
 
-    println!("Starting GRU sine wave prediction experiment...");
+    println!(
+        "Starting {} sine wave prediction experiment...",
+        config.cell.spec().short
+    );
     let device = cpu_device();
     let mut trainer = match &init {
         Some(path) => {
@@ -208,7 +225,7 @@ fn train(mut flags: Flags) -> Result<(), String> {
         "Number of model parameters: {}",
         thousands(config.parameter_count())
     );
-    println!("Starting GRU model training...");
+    println!("Starting {} model training...", config.cell.spec().short);
     let mut csv = String::from("epoch,loss,lr,grad_norm,ms\n");
     for _ in 0..config.epochs {
         let report = pollster::block_on(trainer.step_epoch()).map_err(|e| e.to_string())?;
@@ -246,11 +263,14 @@ fn train(mut flags: Flags) -> Result<(), String> {
     let model_file = out.join("gru_sine_wave_model.json");
     let dict = pollster::block_on(trainer.state_dict())?;
     write(&model_file, &weights::to_json(&config, &dict))?;
+    let pth_file = out.join("gru_sine_wave_model.pth");
+    std::fs::write(&pth_file, gru_lab::pth::write_pth_bytes(&dict))
+        .map_err(|e| format!("cannot write {}: {e}", pth_file.display()))?;
     if let Some(path) = history {
         write(&path, &csv)?;
     }
     println!("Generated files:");
-    for f in [&figure, &diagram, &model_file] {
+    for f in [&figure, &diagram, &model_file, &pth_file] {
         println!("- {}", f.display());
     }
     Ok(())
@@ -290,14 +310,14 @@ fn trace(mut flags: Flags) -> Result<(), String> {
         .collect::<Result<_, _>>()?;
     let device = cpu_device();
     let shape = ModelShape::from(&config);
-    let model = gru_lab::model::GruModel::from_state_dict(shape, 0.0, &dict, &device)
-        .map_err(|e| e.to_string())?;
+    let model =
+        RecurrentModel::from_state_dict(shape, 0.0, &dict, &device).map_err(|e| e.to_string())?;
     let steps = values.len();
     let inputs = burn::tensor::Tensor::from_data(
         burn::tensor::TensorData::new(values, [1, steps, 1]),
         &device,
     );
-    let trace = pollster::block_on(model.trace(inputs, None, &[0]))?
+    let trace = pollster::block_on(model.trace(inputs, &[], &[0]))?
         .traces
         .remove(0);
     let json = serde_json::json!({
@@ -365,7 +385,7 @@ mod tests {
     #[test]
     fn cell_names_parse() {
         let mut c = super::LabConfig::default();
-        c.set("cell", "pytorch").unwrap();
-        assert_eq!(c.cell, gru_lab::config::CellKind::Pytorch);
+        c.set("cell", "lstm").unwrap();
+        assert_eq!(c.cell, gru_lab::cells::CellKind::Lstm);
     }
 }

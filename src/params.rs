@@ -1,33 +1,24 @@
-//! The model's parameters on the host, in the layout of [`crate::gru::GruLayer`]'s Burn parameters:
-//! read from a [`GruModel`] in one transfer, written out as a PyTorch state dict, or handed to Burn's
-//! optimizer as gradients (the fused path of [`crate::bptt`] computes gradients in this form).
+//! The model's parameters on the host, in the layout of [`crate::layer::RecurrentLayer`]'s Burn
+//! parameters (PyTorch's transposed for `x · W`). The fused path of [`crate::bptt`] computes
+//! gradients in this form; [`crate::model::RecurrentModel`] reads its weights into it and takes
+//! gradients from it.
 
-use crate::config::CellKind;
-use crate::gru::transpose;
-use crate::model::{GruModel, ModelShape, NamedTensor, StateDict};
-use burn::module::Param;
-use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use crate::state_dict::{ModelShape, NamedTensor, StateDict, input_size};
 
-/// Input width of layer `layer`: the sine value for the first, the hidden state below for the rest.
-pub fn input_size(layer: usize, hidden: usize) -> usize {
-    if layer == 0 { 1 } else { hidden }
-}
-
-/// One layer's parameters (or their gradients) on the host, in [`crate::gru::GruLayer`]'s layout.
+/// One layer's parameters (or their gradients) on the host; G is the cell's block count.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerParams {
-    /// `[I, 3H]`.
+    /// `[I, G·H]`.
     pub w_input: Vec<f32>,
-    /// `[H, 3H]`.
+    /// `[H, G·H]`.
     pub w_hidden: Vec<f32>,
-    /// `[3H]`.
+    /// `[G·H]`.
     pub b_input: Vec<f32>,
-    /// `[3H]`, pytorch cell only.
+    /// `[G·H]`, cells with a hidden bias only.
     pub b_hidden: Option<Vec<f32>>,
 }
 
-/// Every parameter of a [`GruModel`] (or its gradient) on the host.
+/// Every parameter of a model (or its gradient) on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelParams {
     pub shape: ModelShape,
@@ -37,18 +28,30 @@ pub struct ModelParams {
     pub fc_bias: f32,
 }
 
+/// Row-major `[rows, cols]` → `[cols, rows]`.
+pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; data.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = data[r * cols + c];
+        }
+    }
+    out
+}
+
 impl ModelParams {
     /// All zeros, the shape of `shape`'s parameters.
     pub fn zeros(shape: ModelShape) -> ModelParams {
-        let (h, three) = (shape.hidden, 3 * shape.hidden);
+        let spec = shape.cell.spec();
+        let (h, width) = (shape.hidden, spec.blocks * shape.hidden);
         ModelParams {
             shape,
             layers: (0..shape.layers)
                 .map(|l| LayerParams {
-                    w_input: vec![0.0; input_size(l, h) * three],
-                    w_hidden: vec![0.0; h * three],
-                    b_input: vec![0.0; three],
-                    b_hidden: (shape.cell == CellKind::Pytorch).then(|| vec![0.0; three]),
+                    w_input: vec![0.0; input_size(l, h) * width],
+                    w_hidden: vec![0.0; h * width],
+                    b_input: vec![0.0; width],
+                    b_hidden: spec.hidden_bias.then(|| vec![0.0; width]),
                 })
                 .collect(),
             fc_weight: vec![0.0; h],
@@ -56,97 +59,29 @@ impl ModelParams {
         }
     }
 
-    /// Reads the model's parameters in one batched transfer.
-    pub async fn read(model: &GruModel) -> Result<ModelParams, String> {
-        let mut transaction = Transaction::default();
-        for layer in &model.layers {
-            transaction = transaction
-                .register(layer.w_input.val())
-                .register(layer.w_hidden.val())
-                .register(layer.b_input.val());
-            if let Some(b) = &layer.b_hidden {
-                transaction = transaction.register(b.val());
-            }
-        }
-        transaction = transaction
-            .register(model.fc_weight.val())
-            .register(model.fc_bias.val());
-        let mut data = transaction
-            .execute_async()
-            .await
-            .map_err(|e| format!("reading the weights failed: {e:?}"))?
-            .into_iter();
-        let mut next = || -> Result<Vec<f32>, String> {
-            data.next()
-                .expect("one read per registered tensor")
-                .try_into_vec_as::<f32>()
-                .map_err(|e| format!("reading the weights failed: {e:?}"))
-        };
-        let mut layers = Vec::with_capacity(model.layers.len());
-        for layer in &model.layers {
-            layers.push(LayerParams {
-                w_input: next()?,
-                w_hidden: next()?,
-                b_input: next()?,
-                b_hidden: match layer.b_hidden {
-                    Some(_) => Some(next()?),
-                    None => None,
-                },
-            });
-        }
-        Ok(ModelParams {
-            shape: model.shape(),
-            layers,
-            fc_weight: next()?,
-            fc_bias: next()?[0],
-        })
-    }
-
-    /// These values as the gradients of `model`'s parameters, on `device` (the model's device without
-    /// autodiff), for Burn's optimizer.
-    pub fn to_gradients(&self, model: &GruModel, device: &Device) -> GradientsParams {
-        fn put<const D: usize>(
-            grads: &mut GradientsParams,
-            param: &Param<Tensor<D>>,
-            values: &[f32],
-            device: &Device,
-        ) {
-            let shape = param.shape();
-            let tensor = Tensor::<D>::from_data(TensorData::new(values.to_vec(), shape), device);
-            grads.register::<D>(param.id, tensor);
-        }
-        let mut grads = GradientsParams::new();
-        for (layer, values) in model.layers.iter().zip(&self.layers) {
-            put(&mut grads, &layer.w_input, &values.w_input, device);
-            put(&mut grads, &layer.w_hidden, &values.w_hidden, device);
-            put(&mut grads, &layer.b_input, &values.b_input, device);
-            if let (Some(param), Some(values)) = (&layer.b_hidden, &values.b_hidden) {
-                put(&mut grads, param, values, device);
-            }
-        }
-        put(&mut grads, &model.fc_weight, &self.fc_weight, device);
-        put(&mut grads, &model.fc_bias, &[self.fc_bias], device);
-        grads
-    }
-
     /// From a state dict in PyTorch's names and layouts that `shape.check` accepted (the inverse of
     /// [`ModelParams::to_state_dict`]).
     pub fn from_state_dict(shape: ModelShape, dict: &StateDict) -> ModelParams {
-        let (h, three) = (shape.hidden, 3 * shape.hidden);
+        let spec = shape.cell.spec();
+        let (h, width, m) = (shape.hidden, spec.blocks * shape.hidden, spec.module);
         let take = |key: String| dict[&key].data.clone();
         let layers = (0..shape.layers)
             .map(|l| {
-                let input = input_size(l, h);
-                let (b_input, b_hidden) = match shape.cell {
-                    CellKind::Cho => (take(format!("gru.bias_l{l}")), None),
-                    CellKind::Pytorch => (
-                        take(format!("gru.bias_ih_l{l}")),
-                        Some(take(format!("gru.bias_hh_l{l}"))),
-                    ),
+                let (b_input, b_hidden) = if spec.hidden_bias {
+                    (
+                        take(format!("{m}.bias_ih_l{l}")),
+                        Some(take(format!("{m}.bias_hh_l{l}"))),
+                    )
+                } else {
+                    (take(format!("{m}.bias_l{l}")), None)
                 };
                 LayerParams {
-                    w_input: transpose(&take(format!("gru.weight_ih_l{l}")), three, input),
-                    w_hidden: transpose(&take(format!("gru.weight_hh_l{l}")), three, h),
+                    w_input: transpose(
+                        &take(format!("{m}.weight_ih_l{l}")),
+                        width,
+                        input_size(l, h),
+                    ),
+                    w_hidden: transpose(&take(format!("{m}.weight_hh_l{l}")), width, h),
                     b_input,
                     b_hidden,
                 }
@@ -160,9 +95,14 @@ impl ModelParams {
         }
     }
 
-    /// In PyTorch's names and layouts (`weight_ih_l{k}` is `[3H, I]`, …, `fc.weight` `[1, H]`).
+    /// In PyTorch's names and layouts (`weight_ih_l{k}` is `[G·H, I]`, …, `fc.weight` `[1, H]`).
     pub fn to_state_dict(&self) -> StateDict {
-        let (h, three) = (self.shape.hidden, 3 * self.shape.hidden);
+        let spec = self.shape.cell.spec();
+        let (h, width, m) = (
+            self.shape.hidden,
+            spec.blocks * self.shape.hidden,
+            spec.module,
+        );
         let mut dict = StateDict::new();
         let mut put = |name: String, shape: Vec<usize>, data: Vec<f32>| {
             dict.insert(name, NamedTensor { shape, data });
@@ -170,25 +110,25 @@ impl ModelParams {
         for (l, layer) in self.layers.iter().enumerate() {
             let input = input_size(l, h);
             put(
-                format!("gru.weight_ih_l{l}"),
-                vec![three, input],
-                transpose(&layer.w_input, input, three),
+                format!("{m}.weight_ih_l{l}"),
+                vec![width, input],
+                transpose(&layer.w_input, input, width),
             );
             put(
-                format!("gru.weight_hh_l{l}"),
-                vec![three, h],
-                transpose(&layer.w_hidden, h, three),
+                format!("{m}.weight_hh_l{l}"),
+                vec![width, h],
+                transpose(&layer.w_hidden, h, width),
             );
-            match (&layer.b_hidden, self.shape.cell) {
-                (Some(b_hidden), CellKind::Pytorch) => {
+            match &layer.b_hidden {
+                Some(b_hidden) => {
                     put(
-                        format!("gru.bias_ih_l{l}"),
-                        vec![three],
+                        format!("{m}.bias_ih_l{l}"),
+                        vec![width],
                         layer.b_input.clone(),
                     );
-                    put(format!("gru.bias_hh_l{l}"), vec![three], b_hidden.clone());
+                    put(format!("{m}.bias_hh_l{l}"), vec![width], b_hidden.clone());
                 }
-                _ => put(format!("gru.bias_l{l}"), vec![three], layer.b_input.clone()),
+                None => put(format!("{m}.bias_l{l}"), vec![width], layer.b_input.clone()),
             }
         }
         put("fc.weight".into(), vec![1, h], self.fc_weight.clone());

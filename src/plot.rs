@@ -4,7 +4,8 @@
 //! The gate heatmaps use [`GateLayout`], a pure function of the canvas size and the model shape, so the
 //! page's hover read-out hits exactly the cell that was drawn.
 
-use crate::gru::{GateKind, SampleTrace};
+use crate::cells::{CellKind, Quantity};
+use crate::trace::SampleTrace;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -362,9 +363,10 @@ pub fn diverging(v: f32, lo: f32, hi: f32) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// Where each heatmap of the gate chart sits: one row per layer, one column per gate.
+/// Where each heatmap of the gate chart sits: one row per layer, one column per quantity of the cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GateLayout {
+    pub cell: CellKind,
     pub layers: usize,
     pub steps: usize,
     pub hidden: usize,
@@ -381,7 +383,8 @@ pub struct GateLayout {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GateHit {
     pub layer: usize,
-    pub gate: GateKind,
+    /// The quantity's name (`"z"`, `"f"`, `"c"`, …).
+    pub gate: &'static str,
     pub step: usize,
     pub unit: usize,
 }
@@ -391,9 +394,10 @@ const LEGEND: f64 = 34.0;
 const ROW_LABEL: f64 = 54.0;
 
 impl GateLayout {
-    /// Fits `layers × 4` heatmaps of `steps × hidden` cells into a `width × height` canvas.
+    /// Fits `layers × quantities` heatmaps of `steps × hidden` cells into a `width × height` canvas.
     /// `scale` is device pixels per CSS pixel, as in [`Theme::scale`].
     pub fn new(
+        cell: CellKind,
         width: f64,
         height: f64,
         layers: usize,
@@ -404,13 +408,14 @@ impl GateLayout {
         let (header, legend, row_label) = (HEADER * scale, LEGEND * scale, ROW_LABEL * scale);
         let gap = 14.0 * scale;
         let row_gap = 22.0 * scale;
-        let gates = GateKind::ALL.len() as f64;
+        let gates = cell.spec().quantities.len() as f64;
         let cell_w = ((width - row_label - 8.0 * scale - gap * (gates - 1.0))
             / (gates * steps as f64))
             .max(1.0);
         let rows_h = height - header - legend - row_gap * layers as f64;
         let cell_h = (rows_h / (layers * hidden) as f64).max(1.0);
         GateLayout {
+            cell,
             layers,
             steps,
             hidden,
@@ -433,7 +438,7 @@ impl GateLayout {
     /// The heatmap cell under the point `(x, y)`, if any.
     pub fn hit(&self, x: f64, y: f64) -> Option<GateHit> {
         for layer in 0..self.layers {
-            for (g, gate) in GateKind::ALL.iter().enumerate() {
+            for (g, gate) in self.cell.spec().quantities.iter().enumerate() {
                 let (x0, y0) = self.origin(layer, g);
                 let (dx, dy) = (x - x0, y - y0);
                 if dx >= 0.0 && dy >= 0.0 {
@@ -442,7 +447,7 @@ impl GateLayout {
                     if step < self.steps && unit < self.hidden {
                         return Some(GateHit {
                             layer,
-                            gate: *gate,
+                            gate: gate.name,
                             step,
                             unit,
                         });
@@ -458,47 +463,47 @@ impl GateLayout {
     }
 }
 
-/// The colour range of one gate column: centred on the gate's midpoint (0.5 for the sigmoid gates, 0 for
-/// the tanh quantities) and stretched to the largest deviation in the data, so that the small differences
-/// of an untrained network are visible; the legend under each column gives the exact range.
-pub fn gate_colour_range(trace: &SampleTrace, gate: GateKind) -> (f32, f32) {
-    let (lo, hi) = gate.range();
+/// The colour range of one gate column: centred on the quantity's midpoint (0.5 for the sigmoid gates, 0
+/// for the tanh quantities) and stretched to the largest deviation in the data, so that the small
+/// differences of an untrained network are visible; the legend under each column gives the exact range.
+pub fn gate_colour_range(trace: &SampleTrace, gate: &Quantity) -> (f32, f32) {
+    let (lo, hi) = gate.range;
     let mid = (lo + hi) / 2.0;
     let half = (hi - lo) / 2.0;
     let deviation = trace
         .layers
         .iter()
-        .flat_map(|l| l.get(gate).iter().flatten())
+        .flat_map(|l| l.get(gate.name).into_iter().flatten().flatten())
         .filter(|v| v.is_finite())
         .fold(0.0f32, |m, v| m.max((v - mid).abs()));
     let d = deviation.clamp(half * 0.05, half);
     (mid - d, mid + d)
 }
 
-/// Heatmaps of z, r, the candidate and h for one window: time step → right, hidden unit → down.
+/// Heatmaps of the cell's quantities (its gates, candidate and states) for one window: time step →
+/// right, hidden unit → down, one column per quantity in the cell's order.
 pub fn draw_gates<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     layout: &GateLayout,
     trace: &SampleTrace,
-    candidate_symbol: &str,
 ) -> PlotResult {
     area.fill(&theme.background).map_err(fail)?;
     let px = |v: f64| v.round() as i32;
-    for (g, gate) in GateKind::ALL.iter().enumerate() {
+    let quantities = layout.cell.spec().quantities;
+    for (g, gate) in quantities.iter().enumerate() {
         let (x0, _) = layout.origin(0, g);
-        let name = match gate {
-            GateKind::Candidate => format!("candidate {candidate_symbol}"),
-            other => other.title().to_string(),
-        };
         area.draw(&Text::new(
-            name,
+            gate.title,
             (px(x0), theme.px(4.0) as i32),
             theme.text(13),
         ))
         .map_err(fail)?;
     }
-    let ranges = GateKind::ALL.map(|gate| gate_colour_range(trace, gate));
+    let ranges: Vec<(f32, f32)> = quantities
+        .iter()
+        .map(|gate| gate_colour_range(trace, gate))
+        .collect();
     for (layer, gates) in trace.layers.iter().enumerate() {
         let (_, y_row) = layout.origin(layer, 0);
         area.draw(&Text::new(
@@ -507,10 +512,10 @@ pub fn draw_gates<DB: DrawingBackend>(
             theme.text(12),
         ))
         .map_err(fail)?;
-        for (g, gate) in GateKind::ALL.iter().enumerate() {
+        for (g, gate) in quantities.iter().enumerate() {
             let (x0, y0) = layout.origin(layer, g);
             let (lo, hi) = ranges[g];
-            for (step, row) in gates.get(*gate).iter().enumerate() {
+            for (step, row) in gates.get(gate.name).into_iter().flatten().enumerate() {
                 for (unit, &v) in row.iter().enumerate() {
                     let x = x0 + step as f64 * layout.cell_w;
                     let y = y0 + unit as f64 * layout.cell_h;
@@ -543,7 +548,7 @@ fn draw_gate_legends<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     layout: &GateLayout,
-    ranges: &[(f32, f32); 4],
+    ranges: &[(f32, f32)],
 ) -> PlotResult {
     let y = layout.legend_y().round() as i32;
     let s = |css: f64| theme.px(css) as i32;
@@ -589,13 +594,15 @@ mod tests {
 
     #[test]
     fn gate_colours_stretch_around_the_midpoint() {
-        use crate::gru::LayerGates;
-        let gates = LayerGates {
-            z: vec![vec![0.45, 0.6]],
-            r: vec![vec![0.5, 0.5]],
-            candidate: vec![vec![-0.9, 0.2]],
-            h: vec![vec![f32::NAN, 0.1]],
-        };
+        let gates = [
+            ("z", vec![vec![0.45, 0.6]]),
+            ("r", vec![vec![0.5, 0.5]]),
+            ("candidate", vec![vec![-0.9, 0.2]]),
+            ("h", vec![vec![f32::NAN, 0.1]]),
+        ]
+        .map(|(name, values)| (name.to_string(), values))
+        .into_iter()
+        .collect();
         let trace = SampleTrace {
             sample: 0,
             prediction: 0.0,
@@ -603,36 +610,35 @@ mod tests {
         };
         let close =
             |(a, b): (f32, f32), (c, d): (f32, f32)| (a - c).abs() < 1e-6 && (b - d).abs() < 1e-6;
-        assert!(close(gate_colour_range(&trace, GateKind::Z), (0.4, 0.6)));
-        assert!(close(
-            gate_colour_range(&trace, GateKind::R),
-            (0.475, 0.525)
-        ));
-        assert!(close(
-            gate_colour_range(&trace, GateKind::Candidate),
-            (-0.9, 0.9)
-        ));
-        assert!(close(gate_colour_range(&trace, GateKind::H), (-0.1, 0.1)));
+        let spec = CellKind::Cho.spec();
+        let range = |name: &str| gate_colour_range(&trace, spec.quantity(name).unwrap());
+        assert!(close(range("z"), (0.4, 0.6)));
+        assert!(close(range("r"), (0.475, 0.525)));
+        assert!(close(range("candidate"), (-0.9, 0.9)));
+        assert!(close(range("h"), (-0.1, 0.1)));
     }
 
     #[test]
-    fn layout_hits_every_cell_it_draws() {
-        let layout = GateLayout::new(900.0, 500.0, 2, 10, 32, 1.0);
-        for layer in 0..2 {
-            for g in 0..4 {
-                let (x0, y0) = layout.origin(layer, g);
-                let hit = layout
-                    .hit(x0 + layout.cell_w * 3.5, y0 + layout.cell_h * 7.5)
-                    .expect("inside a heatmap");
-                assert_eq!(
-                    (hit.layer, hit.gate, hit.step, hit.unit),
-                    (layer, GateKind::ALL[g], 3, 7)
-                );
+    fn layout_hits_every_cell_it_draws_for_every_cell() {
+        for cell in CellKind::ALL {
+            let layout = GateLayout::new(cell, 900.0, 500.0, 2, 10, 32, 1.0);
+            let quantities = cell.spec().quantities;
+            for layer in 0..2 {
+                for (g, gate) in quantities.iter().enumerate() {
+                    let (x0, y0) = layout.origin(layer, g);
+                    let hit = layout
+                        .hit(x0 + layout.cell_w * 3.5, y0 + layout.cell_h * 7.5)
+                        .expect("inside a heatmap");
+                    assert_eq!(
+                        (hit.layer, hit.gate, hit.step, hit.unit),
+                        (layer, gate.name, 3, 7)
+                    );
+                }
             }
+            assert_eq!(layout.hit(1.0, 1.0), None);
+            let (x_last, y_last) = layout.origin(1, quantities.len() - 1);
+            assert!(x_last + layout.cell_w * 10.0 <= 900.0);
+            assert!(y_last + layout.cell_h * 32.0 <= 500.0);
         }
-        assert_eq!(layout.hit(1.0, 1.0), None);
-        let (x_last, y_last) = layout.origin(1, 3);
-        assert!(x_last + layout.cell_w * 10.0 <= 900.0);
-        assert!(y_last + layout.cell_h * 32.0 <= 500.0);
     }
 }

@@ -1,6 +1,7 @@
-//! PyTorch `state_dict` files (`torch.save(model.state_dict(), "x.pth")`) read from bytes, so the page
-//! can import the tutorial's `.pth` without a file system. burn-store's reader needs a file path; the
-//! tests hold this reader to it on the tutorial's files.
+//! PyTorch `state_dict` files (`torch.save(model.state_dict(), "x.pth")`) read from bytes and written
+//! to bytes, so the page can import the tutorial's `.pth` and export its own without a file system.
+//! burn-store's reader needs a file path; the tests hold this reader to it on the tutorial's files and
+//! on files [`write_pth_bytes`] wrote, and the fixture script loads those into `torch.nn` modules.
 //!
 //! The format (PyTorch ≥ 1.6, `_use_new_zipfile_serialization`): an uncompressed ZIP archive holding
 //! `<name>/data.pkl`, a pickle (protocol 2) of an `OrderedDict` whose values are
@@ -10,7 +11,7 @@
 //! a file uses are understood; anything else is refused with its name. Every length is checked
 //! against the bytes that are there: truncated or random bytes give an error, never a panic.
 
-use crate::model::{NamedTensor, StateDict, WeightsError};
+use crate::state_dict::{NamedTensor, StateDict, WeightsError};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
@@ -71,6 +72,99 @@ pub fn read_pth_bytes(bytes: &[u8]) -> Result<StateDict, WeightsError> {
         );
     }
     Ok(dict)
+}
+
+/// The archive's folder name, as `torch.save` names it after the file (any name loads).
+const ARCHIVE: &str = "archive";
+
+/// A `.pth` file of `dict` that `torch.load(f, weights_only=True)` reads back as an `OrderedDict` of
+/// float32 tensors, ready for `load_state_dict`: the ZIP layout and pickle opcodes `torch.save` itself
+/// writes (protocol 2), each storage in its own 64-byte-aligned entry, contiguous row-major strides.
+pub fn write_pth_bytes(dict: &StateDict) -> Vec<u8> {
+    use std::io::Write;
+    let mut pickle = PickleWriter::default();
+    pickle.bytes(&[0x80, 2]);
+    pickle.global("collections", "OrderedDict");
+    pickle.bytes(b")R(");
+    for (key, (name, tensor)) in dict.iter().enumerate() {
+        pickle.string(name);
+        pickle.global("torch._utils", "_rebuild_tensor_v2");
+        pickle.bytes(b"((");
+        pickle.string("storage");
+        pickle.global("torch", "FloatStorage");
+        pickle.string(&key.to_string());
+        pickle.string("cpu");
+        pickle.int(tensor.data.len());
+        pickle.bytes(b"tQ");
+        pickle.int(0);
+        let mut strides = vec![1; tensor.shape.len()];
+        for d in (0..tensor.shape.len().saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * tensor.shape[d + 1];
+        }
+        for dims in [&tensor.shape, &strides] {
+            pickle.bytes(b"(");
+            for &d in dims.iter() {
+                pickle.int(d);
+            }
+            pickle.bytes(b"t");
+        }
+        pickle.bytes(&[0x89]);
+        pickle.global("collections", "OrderedDict");
+        pickle.bytes(b")RtR");
+    }
+    pickle.bytes(b"u.");
+
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .with_alignment(64);
+    let mut entry = |name: String, data: &[u8]| {
+        zip.start_file(format!("{ARCHIVE}/{name}"), options)
+            .expect("writing to memory does not fail");
+        zip.write_all(data)
+            .expect("writing to memory does not fail");
+    };
+    entry("data.pkl".into(), &pickle.out);
+    entry("byteorder".into(), b"little");
+    for (key, tensor) in dict.values().enumerate() {
+        let bytes: Vec<u8> = tensor.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        entry(format!("data/{key}"), &bytes);
+    }
+    entry("version".into(), b"3\n");
+    zip.finish()
+        .expect("writing to memory does not fail")
+        .into_inner()
+}
+
+/// The few pickle opcodes a state dict needs.
+#[derive(Default)]
+struct PickleWriter {
+    out: Vec<u8>,
+}
+
+impl PickleWriter {
+    fn bytes(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
+    }
+
+    /// GLOBAL `module.name`.
+    fn global(&mut self, module: &str, name: &str) {
+        self.out.push(b'c');
+        self.bytes(format!("{module}\n{name}\n").as_bytes());
+    }
+
+    /// BINUNICODE.
+    fn string(&mut self, s: &str) {
+        self.out.push(b'X');
+        self.bytes(&(s.len() as u32).to_le_bytes());
+        self.bytes(s.as_bytes());
+    }
+
+    /// BININT (a non-negative 32-bit int; tensors here are far smaller).
+    fn int(&mut self, v: usize) {
+        self.out.push(b'J');
+        self.bytes(&(v as i32).to_le_bytes());
+    }
 }
 
 /// One archive entry, at most `limit` bytes.
@@ -529,6 +623,89 @@ mod tests {
             let burn_store = crate::weights::read_pth(Path::new(&path)).unwrap();
             assert_eq!(ours, burn_store, "{name}");
             assert_eq!(ours["gru.weight_hh_l1"].shape, vec![96, 32]);
+        }
+    }
+
+    /// What `write_pth_bytes` writes, read back by our reader and by burn-store's, equals what was
+    /// written, for every cell's seeded init. The files `written_by_gru_lab_<cell>.pth` are those bytes
+    /// as committed; `gen_golden.py` loads them into `torch.nn` modules and checks every value against
+    /// PyTorch's own seed-42 init. `GRU_LAB_WRITE_FIXTURES=1` rewrites them.
+    #[test]
+    fn written_files_read_back_exactly_and_match_the_files_pytorch_loaded() {
+        use crate::cells::CellKind;
+        use crate::config::LabConfig;
+        use crate::state_dict::ModelShape;
+        for cell in CellKind::ALL {
+            let config = LabConfig {
+                cell,
+                ..LabConfig::default()
+            };
+            let dict = ModelShape::from(&config).initial_state_dict(42);
+            let bytes = write_pth_bytes(&dict);
+            assert_eq!(read_pth_bytes(&bytes).unwrap(), dict, "{}", cell.name());
+            if cell == CellKind::Cho {
+                continue; // no torch.nn module runs the cho equations
+            }
+            let path = format!("{FIXTURES}/written_by_gru_lab_{}.pth", cell.name());
+            if std::env::var_os("GRU_LAB_WRITE_FIXTURES").is_some() {
+                std::fs::write(&path, &bytes).unwrap();
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{path}");
+            let burn_store = crate::weights::read_pth(Path::new(&path)).unwrap();
+            assert_eq!(burn_store, dict, "{path} through burn-store");
+        }
+    }
+
+    /// Well-formed `.pth` files whose tensors fit no model, committed for the browser tests (written by
+    /// this test under `GRU_LAB_WRITE_FIXTURES=1`): each is refused with its reason.
+    #[test]
+    fn pth_files_that_fit_no_model_are_refused_with_the_reason() {
+        use crate::state_dict::{ModelShape, StateDict};
+        let lstm =
+            read_pth_bytes(&std::fs::read(format!("{FIXTURES}/lstm_init.pth")).unwrap()).unwrap();
+        let edit = |f: &dyn Fn(&mut StateDict)| {
+            let mut d = lstm.clone();
+            f(&mut d);
+            d
+        };
+        let cases: [(&str, StateDict, &str); 3] = [
+            (
+                "bad_five_blocks.pth",
+                edit(&|d| {
+                    let w = d.get_mut("lstm.weight_ih_l0").unwrap();
+                    w.shape = vec![160, 1];
+                    w.data.resize(160, 0.0);
+                }),
+                "has 160 rows for hidden size 32 (5H): a GRU has 3H, an LSTM 4H, an RNN H",
+            ),
+            (
+                "bad_missing_key.pth",
+                edit(&|d| {
+                    d.remove("lstm.bias_hh_l1");
+                }),
+                "weights lack \"lstm.bias_hh_l1\"",
+            ),
+            (
+                "bad_wrong_shape.pth",
+                edit(&|d| {
+                    let w = d.get_mut("lstm.weight_hh_l1").unwrap();
+                    w.shape = vec![128, 16];
+                    w.data.truncate(128 * 16);
+                }),
+                "weights \"lstm.weight_hh_l1\" have shape [128, 16], the model needs [128, 32]",
+            ),
+        ];
+        for (name, dict, reason) in cases {
+            let bytes = write_pth_bytes(&dict);
+            let path = format!("{FIXTURES}/{name}");
+            if std::env::var_os("GRU_LAB_WRITE_FIXTURES").is_some() {
+                std::fs::write(&path, &bytes).unwrap();
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{path}");
+            let refused = ModelShape::infer(&read_pth_bytes(&bytes).unwrap())
+                .and_then(|(shape, dict)| shape.check(&dict));
+            let message = refused.expect_err(name).to_string();
+            assert!(message.contains(reason), "{name}: {message}");
         }
     }
 

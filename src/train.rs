@@ -5,16 +5,17 @@
 //!
 //! Two ways to get the gradients, one result ([`TrainingPath`]): the fused host BPTT of
 //! [`crate::bptt`] (the CPU default, fast) and Burn's autodiff through the op-by-op model of
-//! [`crate::gru`] (the readable reference, and the path that runs on WebGPU). Either way Burn's Adam
+//! [`crate::layer`] (the readable reference, and the path that runs on WebGPU). Either way Burn's Adam
 //! updates the Burn model.
 
 use crate::bptt::Tape;
 use crate::config::LabConfig;
 use crate::data::SineDataset;
-use crate::gru::SampleTrace;
-use crate::model::{Evaluation, GruModel, ModelShape, StateDict, WeightsError};
+use crate::model::{Evaluation, RecurrentModel};
 use crate::params::ModelParams;
 use crate::rng::SplitMix64;
+use crate::state_dict::{ModelShape, StateDict, WeightsError};
+use crate::trace::SampleTrace;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -141,7 +142,11 @@ impl ModuleVisitor for ScaleGradients<'_> {
 /// every gradient is scaled by `max_norm / (norm + 1e-6)`. Burn's own `GradientClipping::Norm` clips
 /// each parameter on its own, which is not the tutorial's rule. Returns the norm before clipping,
 /// still on the device (the caller reads it with the loss, in one transfer).
-pub fn clip_grad_norm(model: &GruModel, grads: &mut GradientsParams, max_norm: f32) -> Tensor<1> {
+pub fn clip_grad_norm(
+    model: &RecurrentModel,
+    grads: &mut GradientsParams,
+    max_norm: f32,
+) -> Tensor<1> {
     let mut squares = SquaredGradients {
         grads,
         sums: Vec::new(),
@@ -158,7 +163,7 @@ pub fn clip_grad_norm(model: &GruModel, grads: &mut GradientsParams, max_norm: f
 pub enum TrainingPath {
     /// Hand-derived BPTT on the host ([`crate::bptt`]): one pass over flat buffers with SIMD kernels.
     Fused,
-    /// Burn's autodiff through the op-by-op model ([`crate::gru`]), on the model's device.
+    /// Burn's autodiff through the op-by-op model ([`crate::layer`]), on the model's device.
     Tensor,
 }
 
@@ -179,7 +184,7 @@ pub struct Trainer {
     device: Device,
     inputs: Tensor<3>,
     targets: Tensor<2>,
-    model: GruModel,
+    model: RecurrentModel,
     optimizer: ModuleOptimizer,
     pub scheduler: PlateauScheduler,
     dropout_rng: SplitMix64,
@@ -204,8 +209,12 @@ impl Trainer {
         device: &Device,
     ) -> Result<Trainer, WeightsError> {
         let device = device.clone().autodiff();
-        let model =
-            GruModel::from_state_dict(ModelShape::from(&config), config.dropout, dict, &device)?;
+        let model = RecurrentModel::from_state_dict(
+            ModelShape::from(&config),
+            config.dropout,
+            dict,
+            &device,
+        )?;
         let data = SineDataset::new(config.points, config.window);
         let (samples, window) = (data.samples(), data.window);
         let inputs = Tensor::from_data(
@@ -283,7 +292,7 @@ impl Trainer {
         self.history.len()
     }
 
-    pub fn model(&self) -> &GruModel {
+    pub fn model(&self) -> &RecurrentModel {
         &self.model
     }
 
@@ -318,16 +327,14 @@ impl Trainer {
     /// One epoch on the fused path: the loss and gradients on the host, then Burn's Adam. The loss
     /// is known before the update, so a diverged epoch changes nothing.
     async fn fused_epoch(&mut self, epoch: usize, lr: f64) -> Result<(f64, f64), TrainError> {
-        let params = ModelParams::read(&self.model)
-            .await
-            .map_err(TrainError::Backend)?;
+        let params = self.model.params().await.map_err(TrainError::Backend)?;
         let masks = self.model.dropout_mask_values(
             self.data.samples(),
             self.data.window,
             &mut self.dropout_rng,
         );
         let fused = self.fused.as_mut().expect("fused path");
-        fused.tape.forward(&params, &self.data.inputs, None, &masks);
+        fused.tape.forward(&params, &self.data.inputs, &[], &masks);
         let loss =
             fused
                 .tape
@@ -347,9 +354,9 @@ impl Trainer {
         if scale < 1.0 {
             fused.grads.scale(scale as f32);
         }
-        let grads = fused
-            .grads
-            .to_gradients(&self.model, &self.device.clone().inner());
+        let grads = self
+            .model
+            .gradients(&fused.grads, &self.device.clone().inner());
         self.model = self.optimizer.step(lr, self.model.clone(), grads);
         Ok((loss, norm))
     }
@@ -361,7 +368,7 @@ impl Trainer {
         let masks = self
             .model
             .dropout_masks(batch, steps, &mut self.dropout_rng, &self.device);
-        let output = self.model.forward(self.inputs.clone(), None, &masks, None);
+        let output = self.model.forward(self.inputs.clone(), &[], &masks, None);
         let loss = (output.prediction - self.targets.clone()).square().mean();
         let gradients = loss.backward();
         let mut grads = GradientsParams::from_grads(gradients, &self.model);
@@ -391,7 +398,7 @@ impl Trainer {
             let model = self.model.valid();
             let inputs = self.inputs.clone().inner();
             if idx.is_empty() {
-                let prediction = model.forward(inputs, None, &[], None).prediction;
+                let prediction = model.forward(inputs, &[], &[], None).prediction;
                 let predictions = prediction
                     .into_data_async()
                     .await
@@ -403,12 +410,12 @@ impl Trainer {
                     traces: Vec::new(),
                 });
             }
-            return self.model.trace(self.inputs.clone(), None, &idx).await;
+            return self.model.trace(self.inputs.clone(), &[], &idx).await;
         };
-        let params = ModelParams::read(&self.model).await?;
+        let params = self.model.params().await?;
         let predictions = fused
             .tape
-            .forward(&params, &self.data.inputs, None, &[])
+            .forward(&params, &self.data.inputs, &[], &[])
             .to_vec();
         let traces = idx
             .iter()

@@ -3,7 +3,7 @@
 //! with Burn's own PyTorch reader (burn-store).
 
 use crate::config::LabConfig;
-use crate::model::{StateDict, WeightsError};
+use crate::state_dict::{StateDict, WeightsError};
 use serde::{Deserialize, Serialize};
 
 /// Identifies our weight files and their version.
@@ -71,7 +71,7 @@ pub fn read_pth(path: &std::path::Path) -> Result<StateDict, WeightsError> {
             .map_err(|e| unreadable(&format!("{e:?}")))?;
         dict.insert(
             name.clone(),
-            crate::model::NamedTensor {
+            crate::state_dict::NamedTensor {
                 shape,
                 data: values,
             },

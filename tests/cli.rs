@@ -72,6 +72,65 @@ fn trace_prints_gates_per_layer_and_step_as_json() {
 }
 
 #[test]
+fn trace_prints_each_cells_own_quantities() {
+    for (file, cell, names) in [
+        ("lstm_init.pth", "lstm", vec!["c", "f", "g", "h", "i", "o"]),
+        ("rnn_init.pth", "rnn", vec!["h"]),
+    ] {
+        let out = run(&[
+            "trace",
+            "--weights",
+            &format!("{FIXTURES}/{file}"),
+            "--window",
+            "0,0.1,0.2",
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+        assert_eq!(json["cell"], cell);
+        for layer in json["layers"].as_array().unwrap() {
+            let keys: Vec<&str> = layer
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys, names, "{file}");
+            assert_eq!(layer["h"].as_array().unwrap().len(), 3);
+        }
+    }
+}
+
+/// A state dict saved by any script: the recurrent module under another attribute name is found, the
+/// cell inferred from its tensors, and a flag that contradicts the file is refused with both named.
+#[test]
+fn pth_files_with_any_module_name_are_read_and_contradicting_flags_refused() {
+    let dir = scratch("prefix");
+    let dict =
+        gru_lab::weights::read_pth(std::path::Path::new(&format!("{FIXTURES}/lstm_init.pth")))
+            .unwrap();
+    let renamed: gru_lab::state_dict::StateDict = dict
+        .into_iter()
+        .map(|(k, v)| (k.replace("lstm.", "encoder."), v))
+        .collect();
+    let file = dir.join("encoder.pth");
+    std::fs::write(&file, gru_lab::pth::write_pth_bytes(&renamed)).unwrap();
+    let out = run(&["eval", "--weights", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("MSE: "));
+    let out = run(&["eval", "--weights", file.to_str().unwrap(), "--cell", "rnn"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--cell rnn contradicts the file, which holds 2 layer(s) of 32 units, lstm cell"
+        ),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn train_prints_the_tutorials_lines_and_writes_its_files() {
     let dir = scratch("train");
     let history = dir.join("history.csv");
@@ -81,8 +140,6 @@ fn train_prints_the_tutorials_lines_and_writes_its_files() {
         "20",
         "--hidden",
         "16",
-        "--points",
-        "200",
         "--out",
         dir.to_str().unwrap(),
         "--history",
@@ -113,12 +170,19 @@ fn train_prints_the_tutorials_lines_and_writes_its_files() {
             .unwrap()
             .starts_with("<svg")
     );
-    // Our own weights file goes back in through eval and --init.
-    let weights = dir.join("gru_sine_wave_model.json");
-    let eval = run(&["eval", "--weights", weights.to_str().unwrap()]);
-    assert!(eval.status.success(), "{}", text(&eval.stderr));
+    // Our own weights file and the .pth beside it (which holds no config: the default series, which
+    // this run trained on) go back in through eval.
     let mse_train = stdout.lines().find(|l| l.starts_with("MSE: ")).unwrap();
-    assert_eq!(text(&eval.stdout).lines().next().unwrap(), mse_train);
+    for name in ["gru_sine_wave_model.json", "gru_sine_wave_model.pth"] {
+        let weights = dir.join(name);
+        let eval = run(&["eval", "--weights", weights.to_str().unwrap()]);
+        assert!(eval.status.success(), "{}", text(&eval.stderr));
+        assert_eq!(
+            text(&eval.stdout).lines().next().unwrap(),
+            mse_train,
+            "{name}"
+        );
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -138,10 +202,17 @@ fn bad_arguments_end_with_one_clear_line() {
     )
     .unwrap();
     let trained = format!("{FIXTURES}/tutorial_trained.pth");
+    // A 5H weight_ih_l0: no cell has five blocks.
+    let mut five = gru_lab::weights::read_pth(std::path::Path::new(&trained)).unwrap();
+    let w = five.get_mut("gru.weight_ih_l0").unwrap();
+    w.shape = vec![160, 1];
+    w.data.resize(160, 0.0);
+    let five_blocks = dir.join("five.pth");
+    std::fs::write(&five_blocks, gru_lab::pth::write_pth_bytes(&five)).unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec![], "no command"),
         (vec!["fly"], "unknown command \"fly\""),
-        (vec!["train", "--cell", "lstm"], "cell = \"lstm\""),
+        (vec!["train", "--cell", "gru"], "cell = \"gru\""),
         (vec!["train", "--hidden", "0"], "hidden = \"0\""),
         (vec!["train", "--lr", "abc"], "lr = \"abc\""),
         (vec!["train", "--layers", "99"], "1 to 4"),
@@ -159,19 +230,23 @@ fn bad_arguments_end_with_one_clear_line() {
         ),
         (
             vec!["eval", "--weights", bad_json.to_str().unwrap()],
-            "gru.weight_ih_l0",
+            "no \"….weight_ih_l0\" key",
+        ),
+        (
+            vec!["eval", "--weights", five_blocks.to_str().unwrap()],
+            "has 160 rows for hidden size 32 (5H)",
         ),
         (
             vec!["eval", "--weights", &trained, "--hidden", "16"],
-            "shape",
+            "--hidden 16 contradicts the file",
         ),
         (
             vec!["eval", "--weights", &trained, "--layers", "3"],
-            "gru.weight_ih_l2",
+            "--layers 3 contradicts the file",
         ),
         (
             vec!["eval", "--weights", &trained, "--cell", "cho"],
-            "gru.bias_l0",
+            "--cell cho contradicts the file, which holds 2 layer(s) of 32 units, pytorch cell",
         ),
         (
             vec![

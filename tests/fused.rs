@@ -1,25 +1,46 @@
-//! The fused path ([`gru_lab::bptt`]) held to the readable one ([`gru_lab::gru`] under Burn's autodiff)
-//! within 1e-5: predictions, every gate, the loss and every gradient, both cells, on the golden cases
-//! (1–3 layers, zero and random h0) and on the tutorial's full batch with dropout.
+//! The fused path ([`gru_lab::bptt`]) held to the readable one ([`gru_lab::layer`] under Burn's
+//! autodiff) within 1e-5: predictions, every quantity, the loss and every gradient, every cell, on the
+//! golden cases (1–3 layers, zero and random h₀/c₀) and on the tutorial's full batch with dropout.
 
 mod common;
 
 use burn::tensor::{Tensor, TensorData};
 use common::*;
 use gru_lab::bptt::Tape;
-use gru_lab::config::{CellKind, LabConfig};
+use gru_lab::cells::CellKind;
+use gru_lab::config::LabConfig;
 use gru_lab::data::SineDataset;
-use gru_lab::gru::GateKind;
-use gru_lab::model::{GruModel, ModelShape, StateDict};
+use gru_lab::model::RecurrentModel;
 use gru_lab::params::ModelParams;
 use gru_lab::rng::SplitMix64;
+use gru_lab::state_dict::{ModelShape, StateDict};
+use gru_lab::trace::LayerGates;
 use gru_lab::train::{TrainError, Trainer, TrainingPath};
 
 const TOLERANCE: f32 = 1e-5;
 
 fn host_params(shape: ModelShape, dict: &StateDict) -> ModelParams {
-    let model = GruModel::from_state_dict(shape, 0.0, dict, &device()).unwrap();
-    pollster::block_on(ModelParams::read(&model)).unwrap()
+    let model = RecurrentModel::from_state_dict(shape, 0.0, dict, &device()).unwrap();
+    pollster::block_on(model.params()).unwrap()
+}
+
+/// Two traces of one layer hold the same quantities, each within `tolerance`.
+fn assert_same_quantities(label: &str, ours: &LayerGates, theirs: &LayerGates, tolerance: f32) {
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>(),
+        "{label}"
+    );
+    for (name, steps) in theirs {
+        for (step, row) in steps.iter().enumerate() {
+            assert_close(
+                &format!("{label} {name} step {step}"),
+                &ours[name][step],
+                row,
+                tolerance,
+            );
+        }
+    }
 }
 
 fn assert_same_gradients(label: &str, fused: &StateDict, readable: &StateDict) {
@@ -42,30 +63,24 @@ fn assert_same_gradients(label: &str, fused: &StateDict, readable: &StateDict) {
 #[test]
 fn fused_forward_gates_and_gradients_match_the_readable_path_on_every_golden_case() {
     for case in cases() {
-        let label = format!(
-            "{:?} {} layers h0 {}",
-            case.shape.cell, case.shape.layers, case.json["random_h0"]
-        );
-        let (b, t, h) = (case.batch, case.steps, case.shape.hidden);
-        let (x, h0, y) = (
-            floats(&case.json["x"]),
-            floats(&case.json["h0"]),
-            floats(&case.json["y"]),
-        );
+        let label = case.label();
+        let (b, t) = (case.batch, case.steps);
+        let (x, y) = (floats(&case.json["x"]), floats(&case.json["y"]));
         // The readable path: Burn's forward, gates and autodiff.
-        let model = GruModel::from_state_dict(case.shape, 0.0, &case.dict, &device()).unwrap();
+        let model =
+            RecurrentModel::from_state_dict(case.shape, 0.0, &case.dict, &device()).unwrap();
         let xs = Tensor::from_data(TensorData::new(x.clone(), [b, t, 1]), &device());
-        let h0s = Tensor::from_data(
-            TensorData::new(h0.clone(), [case.shape.layers, b, h]),
-            &device(),
-        );
         let samples: Vec<usize> = (0..b).collect();
-        let readable = pollster::block_on(model.trace(xs, Some(h0s), &samples)).unwrap();
+        let readable =
+            pollster::block_on(model.trace(xs, &case.initial_tensors(&device()), &samples))
+                .unwrap();
         let (readable_loss, readable_grads, readable_dx) = loss_and_grads(&case, &case.dict);
 
         let params = host_params(case.shape, &case.dict);
         let mut tape = Tape::new(case.shape, b, t);
-        let predictions = tape.forward(&params, &x, Some(&h0), &[]).to_vec();
+        let initial = case.initial();
+        let initial: Vec<&[f32]> = initial.iter().map(Vec::as_slice).collect();
+        let predictions = tape.forward(&params, &x, &initial, &[]).to_vec();
         assert_close(
             &format!("{label} predictions"),
             &predictions,
@@ -75,20 +90,12 @@ fn fused_forward_gates_and_gradients_match_the_readable_path_on_every_golden_cas
         for trace in &readable.traces {
             let fused = tape.gates(trace.sample);
             for (layer, gates) in trace.layers.iter().enumerate() {
-                for gate in GateKind::ALL {
-                    for step in 0..t {
-                        assert_close(
-                            &format!(
-                                "{label} layer {layer} {} step {step} sample {}",
-                                gate.name(),
-                                trace.sample
-                            ),
-                            &fused[layer].get(gate)[step],
-                            &gates.get(gate)[step],
-                            TOLERANCE,
-                        );
-                    }
-                }
+                assert_same_quantities(
+                    &format!("{label} layer {layer} sample {}", trace.sample),
+                    &fused[layer],
+                    gates,
+                    TOLERANCE,
+                );
             }
         }
         let mut grads = ModelParams::zeros(case.shape);
@@ -109,7 +116,7 @@ fn fused_forward_gates_and_gradients_match_the_readable_path_on_every_golden_cas
 
 #[test]
 fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
-    for cell in [CellKind::Cho, CellKind::Pytorch] {
+    for cell in CellKind::ALL {
         let config = LabConfig {
             cell,
             ..LabConfig::default()
@@ -119,7 +126,7 @@ fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
         let (b, t) = (data.samples(), data.window);
         let dict = shape.initial_state_dict(config.seed);
         let ad = device().autodiff();
-        let model = GruModel::from_state_dict(shape, config.dropout, &dict, &ad).unwrap();
+        let model = RecurrentModel::from_state_dict(shape, config.dropout, &dict, &ad).unwrap();
         let masks = model.dropout_mask_values(b, t, &mut SplitMix64::new(7));
         assert_eq!(masks.len(), 1, "one mask between two layers");
 
@@ -129,16 +136,16 @@ fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
             .collect();
         let xs = Tensor::from_data(TensorData::new(data.inputs.clone(), [b, t, 1]), &ad);
         let ys = Tensor::from_data(TensorData::new(data.targets.clone(), [b, 1]), &ad);
-        let prediction = model.forward(xs, None, &mask_tensors, None).prediction;
+        let prediction = model.forward(xs, &[], &mask_tensors, None).prediction;
         let readable_predictions = read(prediction.clone().inner());
         let loss = (prediction - ys).square().mean();
         let grads = loss.backward();
         let readable_grads = gradients_by_name(&model, &grads);
         let readable_loss = read(loss.inner())[0];
 
-        let params = pollster::block_on(ModelParams::read(&model)).unwrap();
+        let params = pollster::block_on(model.params()).unwrap();
         let mut tape = Tape::new(shape, b, t);
-        let predictions = tape.forward(&params, &data.inputs, None, &masks).to_vec();
+        let predictions = tape.forward(&params, &data.inputs, &[], &masks).to_vec();
         let label = format!("{cell:?} tutorial batch");
         assert_close(
             &format!("{label} predictions"),
@@ -160,7 +167,7 @@ fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
 /// loss curve (see golden.rs for the fused default); here they are held to each other.
 #[test]
 fn a_fused_run_and_a_tensor_run_give_the_same_losses_and_predictions() {
-    for cell in [CellKind::Cho, CellKind::Pytorch] {
+    for cell in CellKind::ALL {
         let config = LabConfig {
             cell,
             hidden: 8,
@@ -189,11 +196,7 @@ fn a_fused_run_and_a_tensor_run_give_the_same_losses_and_predictions() {
         assert_close("predictions", &a.predictions, &b.predictions, 1e-4);
         assert_eq!(a.traces.len(), 1);
         for (fl, tl) in a.traces[0].layers.iter().zip(&b.traces[0].layers) {
-            for gate in GateKind::ALL {
-                for (fs, ts) in fl.get(gate).iter().zip(tl.get(gate)) {
-                    assert_close(gate.name(), fs, ts, 1e-4);
-                }
-            }
+            assert_same_quantities(cell.name(), fl, tl, 1e-4);
         }
     }
 }

@@ -6,6 +6,7 @@
 //            {id, type: 'lr', lr}
 //            {id, type: 'load', text} → the file's config;  {id, type: 'save'} → the file's text
 //            {id, type: 'loadPth', bytes} (a PyTorch .pth state_dict, ArrayBuffer) → the config
+//            {id, type: 'savePth'} → the current weights as .pth bytes (Uint8Array)
 //            {id, type: 'memory'}  (the worker's wasm memory size, for the soak test)
 // Replies:   {id, ok: true, result} or {id, ok: false, error}
 // Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
@@ -82,6 +83,8 @@ async function handle(msg) {
       return session.loadPth(new Uint8Array(msg.bytes));
     case 'save':
       return await session.saveWeights();
+    case 'savePth':
+      return await session.savePth();
     case 'memory':
       return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
     case 'lr':

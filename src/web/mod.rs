@@ -6,11 +6,12 @@
 //! - The free functions serve the page's main thread: config validation (the one validation layer),
 //!   the charts drawn with plotters on canvases, the architecture SVG and the gate hit-test for hovering.
 
+use crate::cells::CellKind;
 use crate::config::{ConfigError, LabConfig};
 use crate::data::SineDataset;
 use crate::diagram;
-use crate::gru::SampleTrace;
 use crate::plot::{self, GateLayout, Theme};
+use crate::trace::SampleTrace;
 use crate::train::{TrainError, Trainer, TrainingPath};
 use crate::weights;
 use burn::tensor::Device;
@@ -85,24 +86,61 @@ pub fn architecture_svg(config: JsValue) -> Result<String, JsError> {
     Ok(diagram::architecture_svg(&config_from(config)?))
 }
 
-/// `[{gate, symbol, equation}]` of a cell variant, in the diagram's order.
+/// `[{gate, symbol, title, equation, meaning, range}]`: the quantities of the config's cell, in the
+/// order its heatmaps and diagram show them.
 #[wasm_bindgen(js_name = gateEquations)]
 pub fn gate_equations(config: JsValue) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Row {
         gate: &'static str,
         symbol: &'static str,
+        title: &'static str,
         equation: &'static str,
+        meaning: &'static str,
+        range: (f32, f32),
     }
-    let rows: Vec<Row> = diagram::gate_equations(config_from(config)?.cell)
+    let rows: Vec<Row> = config_from(config)?
+        .cell
+        .spec()
+        .quantities
         .iter()
-        .map(|&(gate, symbol, equation)| Row {
-            gate,
-            symbol,
-            equation,
+        .map(|q| Row {
+            gate: q.name,
+            symbol: q.symbol,
+            title: q.title,
+            equation: q.equation,
+            meaning: q.meaning,
+            range: q.range,
         })
         .collect();
     to_js(&rows)
+}
+
+/// `[{name, title}]`: every cell of the registry, for the page's cell control.
+#[wasm_bindgen]
+pub fn cells() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Row {
+        name: &'static str,
+        title: &'static str,
+    }
+    let rows: Vec<Row> = CellKind::ALL
+        .iter()
+        .map(|c| Row {
+            name: c.name(),
+            title: c.spec().title,
+        })
+        .collect();
+    to_js(&rows)
+}
+
+fn cell_named(name: &str) -> Result<CellKind, JsError> {
+    CellKind::from_name(name).ok_or_else(|| {
+        JsError::new(&format!(
+            "cell = \"{name}\" is not allowed: cell must be one of {}",
+            CellKind::names()
+        ))
+    })
 }
 
 fn config_from(value: JsValue) -> Result<LabConfig, JsError> {
@@ -199,14 +237,18 @@ pub fn draw_loss(
     ))
 }
 
-fn gate_layout(canvas: &HtmlCanvasElement, trace: &SampleTrace, scale: f64) -> GateLayout {
-    let steps = trace.layers.first().map_or(1, |l| l.z.len());
-    let hidden = trace
-        .layers
-        .first()
-        .and_then(|l| l.z.first())
-        .map_or(1, Vec::len);
+fn gate_layout(
+    canvas: &HtmlCanvasElement,
+    trace: &SampleTrace,
+    cell: CellKind,
+    scale: f64,
+) -> GateLayout {
+    // Every cell records its hidden state h: `[T][H]`.
+    let h = trace.layers.first().and_then(|l| l.get("h"));
+    let steps = h.map_or(1, Vec::len);
+    let hidden = h.and_then(|rows| rows.first()).map_or(1, Vec::len);
     GateLayout::new(
+        cell,
         canvas.width() as f64,
         canvas.height() as f64,
         trace.layers.len(),
@@ -227,15 +269,13 @@ pub fn draw_gates(
 ) -> Result<(), JsError> {
     let trace: SampleTrace =
         serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
-    let layout = gate_layout(&canvas, &trace, scale);
-    let symbol = if cell == "pytorch" { "n" } else { "h̃" };
+    let layout = gate_layout(&canvas, &trace, cell_named(cell)?, scale);
     let theme = theme(dark, scale);
     drawn(plot::draw_gates(
         &canvas_area(canvas)?,
         &theme,
         &layout,
         &trace,
-        symbol,
     ))
 }
 
@@ -244,13 +284,14 @@ pub fn draw_gates(
 pub fn gate_at(
     canvas: HtmlCanvasElement,
     trace: JsValue,
+    cell: &str,
     x: f64,
     y: f64,
     scale: f64,
 ) -> Result<JsValue, JsError> {
     let trace: SampleTrace =
         serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
-    let layout = gate_layout(&canvas, &trace, scale);
+    let layout = gate_layout(&canvas, &trace, cell_named(cell)?, scale);
     #[derive(Serialize)]
     struct Hit {
         layer: usize,
@@ -262,10 +303,15 @@ pub fn gate_at(
     match layout.hit(x, y) {
         Some(hit) => to_js(&Hit {
             layer: hit.layer,
-            gate: hit.gate.name(),
+            gate: hit.gate,
             step: hit.step,
             unit: hit.unit,
-            value: trace.layers[hit.layer].get(hit.gate)[hit.step][hit.unit],
+            value: trace.layers[hit.layer]
+                .get(hit.gate)
+                .and_then(|rows| rows.get(hit.step))
+                .and_then(|row| row.get(hit.unit))
+                .copied()
+                .ok_or_else(|| JsError::new(&format!("the trace has no \"{}\"", hit.gate)))?,
         }),
         None => Ok(JsValue::NULL),
     }
@@ -302,7 +348,7 @@ pub struct Session {
 
 /// Where a WebGPU run stood after its last finished epoch.
 struct Checkpoint {
-    weights: crate::model::StateDict,
+    weights: crate::state_dict::StateDict,
     history: Vec<crate::train::EpochReport>,
     scheduler: crate::train::PlateauScheduler,
 }
@@ -423,8 +469,8 @@ impl Session {
             .config
             .clone();
         let dict = crate::pth::read_pth_bytes(bytes).map_err(|e| JsError::new(&e.to_string()))?;
-        let shape =
-            crate::model::ModelShape::infer(&dict).map_err(|e| JsError::new(&e.to_string()))?;
+        let (shape, dict) = crate::state_dict::ModelShape::infer(&dict)
+            .map_err(|e| JsError::new(&e.to_string()))?;
         let config = LabConfig {
             cell: shape.cell,
             layers: shape.layers,
@@ -461,6 +507,20 @@ impl Session {
         self.trainer = Some(trainer);
         let dict = result.map_err(|e| JsError::new(&e))?;
         Ok(weights::to_json(&config, &dict))
+    }
+
+    /// The current weights as a PyTorch `.pth` file (bytes for `torch.load` + `load_state_dict` of the
+    /// matching `torch.nn` module under the attribute name `gru`, `lstm` or `rnn`, and `fc`).
+    #[wasm_bindgen(js_name = savePth)]
+    pub async fn save_pth(&mut self) -> Result<Vec<u8>, JsError> {
+        let trainer = self
+            .trainer
+            .take()
+            .ok_or_else(|| JsError::new("busy: an epoch is running"))?;
+        let result = trainer.state_dict().await;
+        self.trainer = Some(trainer);
+        let dict = result.map_err(|e| JsError::new(&e))?;
+        Ok(crate::pth::write_pth_bytes(&dict))
     }
 
     /// The backend in use, with the reason when it is a fallback.

@@ -34,7 +34,7 @@ test('Step ×3 shows epoch 3 and a loss; the charts are drawn; the diagram has t
     const n = await colours(page, chart);
     assert.ok(n > 20, `${chart} has ${n} colours: blank?`);
   }
-  assert.equal(await page.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 2);
+  assert.equal(await page.$$eval('#architecture svg [data-block="layer"]', (g) => g.length), 2);
   await screenshot(page, 'page-after-3-steps');
   clean(page);
   await page.close();
@@ -78,7 +78,7 @@ test('a shared URL restores its configuration and the diagram follows it', async
   await ready(page);
   const values = await page.$$eval('.settings [name]', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
   assert.deepEqual(values, { hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', epochs: '40', seed: '7' });
-  assert.equal(await page.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 3);
+  assert.equal(await page.$$eval('#architecture svg [data-block="layer"]', (g) => g.length), 3);
   assert.match(await page.textContent('#equations'), /nt = tanh/);
   // Changing a control updates the URL, and reloading that URL restores it.
   await page.selectOption('#cfg-layers', '2');
@@ -88,7 +88,7 @@ test('a shared URL restores its configuration and the diagram follows it', async
   await ready(again);
   assert.equal(await again.inputValue('#cfg-layers'), '2');
   assert.equal(await again.inputValue('#cfg-hidden'), '8');
-  assert.equal(await again.$$eval('#architecture svg [data-block="gru"]', (g) => g.length), 2);
+  assert.equal(await again.$$eval('#architecture svg [data-block="layer"]', (g) => g.length), 2);
   clean(page);
   clean(again);
   await page.close();
@@ -215,6 +215,44 @@ test('a trapped training worker (a Rust panic) is reported, and Reset starts a n
   assert.notEqual(page.workers()[0], worker);
   await stepTimes(page, 2);
   assert.equal(await epoch(page), 2);
+  clean(page);
+  await page.close();
+});
+
+test('every cell trains 3 epochs; its heatmaps, diagram and equations are its own', async () => {
+  const expected = {
+    cho: { gates: ['update gate z', 'reset gate r', 'candidate h̃', 'hidden state h'], equation: /h̃t = tanh/, parameters: '9,537' },
+    pytorch: { gates: ['update gate z', 'reset gate r', 'candidate n', 'hidden state h'], equation: /nt = tanh/, parameters: '9,729' },
+    lstm: { gates: ['input gate i', 'forget gate f', 'candidate g', 'output gate o', 'cell state c', 'hidden state h'], equation: /ct = ft ⊙ ct−1 \+ it ⊙ gt/, parameters: '12,961' },
+    rnn: { gates: ['hidden state h'], equation: /ht = tanh\(Wih xt \+ bih \+ Whh ht−1 \+ bhh\)/, parameters: '3,265' },
+  };
+  const page = await browser.page('/');
+  await ready(page);
+  assert.deepEqual(await page.$$eval('#cfg-cell option', (o) => o.map((x) => x.value)), Object.keys(expected));
+  for (const [cell, want] of Object.entries(expected)) {
+    await page.selectOption('#cfg-cell', cell);
+    await page.waitForFunction((c) => new URLSearchParams(location.search).get('cell') === c, cell);
+    await page.waitForFunction(() => Number(document.querySelector('#epoch').textContent) === 0);
+    await stepTimes(page, 3);
+    assert.equal(await epoch(page), 3, cell);
+    const loss = Number(await page.textContent('#loss'));
+    assert.ok(Number.isFinite(loss) && loss > 0, `${cell}: loss ${loss}`);
+    assert.ok(await colours(page, '#gates-chart') > 20, `${cell}: heatmaps drawn`);
+    assert.equal(await page.getAttribute('#gates-chart', 'aria-label'), `heatmaps of ${want.gates.join(', ')} for every layer`);
+    const svgGates = await page.$$eval('#architecture svg .gate', (g) => g.map((x) => x.getAttribute('data-gate')));
+    const listed = await page.$$eval('#equations li', (li) => li.map((x) => x.getAttribute('data-gate')));
+    assert.deepEqual(svgGates, listed, `${cell}: diagram and equations list the same quantities`);
+    assert.equal(svgGates.length, want.gates.length, cell);
+    assert.match(await page.textContent('#equations'), want.equation, cell);
+    assert.equal((await page.$$('#architecture svg .cell-state')).length, cell === 'lstm' ? 1 : 0, cell);
+    assert.match(await page.textContent('.status'), new RegExp(`${want.parameters} parameters`), cell);
+    // Hovering a heatmap names one of this cell's quantities.
+    const box = await page.locator('#gates-chart').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.12, box.y + box.height * 0.3);
+    const tooltip = await page.textContent('.tooltip');
+    assert.match(tooltip, /layer 1 · \w+ · step \d+ · unit \d+ = -?\d/, `${cell}: ${tooltip}`);
+    if (cell === 'lstm') await screenshot(page, 'page-lstm');
+  }
   clean(page);
   await page.close();
 });

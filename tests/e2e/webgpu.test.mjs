@@ -56,3 +56,18 @@ test('a lost WebGPU device falls back to ndarray and the run goes on from the la
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('the LSTM and the plain RNN train on WebGPU too', async () => {
+  for (const cell of ['lstm', 'rnn']) {
+    const page = await browser.page(`/?cell=${cell}&hidden=4&layers=1&points=60&window=5`);
+    await ready(page, 180_000);
+    assert.equal((await page.textContent('#backend')).trim(), 'WebGPU', cell);
+    await stepTimes(page, 2, 300_000);
+    assert.equal(await epoch(page), 2, cell);
+    const loss = Number(await page.textContent('#loss'));
+    assert.ok(Number.isFinite(loss) && loss > 0, `${cell}: loss ${loss}`);
+    assert.ok(await colours(page, '#gates-chart') > 5, `${cell}: heatmaps drawn`);
+    assert.deepEqual(page.problems, [], cell);
+    await page.close();
+  }
+});

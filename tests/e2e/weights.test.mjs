@@ -130,3 +130,53 @@ test('weights that make the loss infinite stop training with the divergence mess
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('an LSTM .pth saved by PyTorch loads in the page: the cell, its heatmaps and its diagram follow the file', async () => {
+  const page = await browser.page('/?dropout=0&epochs=50');
+  await ready(page);
+  await page.setInputFiles('#load', join(FIXTURES, 'lstm_init.pth'));
+  await page.waitForFunction(() => document.querySelector('#cfg-cell').value === 'lstm');
+  assert.equal(await page.inputValue('#cfg-hidden'), '32');
+  assert.equal(await epoch(page), 0);
+  // From PyTorch's seed-42 LSTM init with dropout 0 the first epoch's loss is PyTorch's first loss.
+  await stepTimes(page, 1);
+  const run = JSON.parse(readFileSync(join(FIXTURES, 'lstm_run.json'), 'utf8'));
+  const loss = Number(await page.textContent('#loss'));
+  assert.ok(Math.abs(loss - run.losses[0]) / run.losses[0] < 1e-4, `loss ${loss} vs PyTorch's ${run.losses[0]}`);
+  assert.equal(await page.$$eval('#architecture svg .cell-state', (g) => g.length), 1);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('.pth files whose tensors fit no model are refused with the reason and the run goes on', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await stepTimes(page, 2);
+  const bad = [
+    ['bad_five_blocks.pth', /160 rows for hidden size 32 \(5H\): a GRU has 3H, an LSTM 4H, an RNN H/],
+    ['bad_missing_key.pth', /weights lack "lstm.bias_hh_l1"/],
+    ['bad_wrong_shape.pth', /"lstm.weight_hh_l1" have shape \[128, 16\], the model needs \[128, 32\]/],
+  ];
+  for (const [file, pattern] of bad) {
+    const bytes = [...readFileSync(join(FIXTURES, file))];
+    assert.equal(await page.evaluate((b) => window.gruLab.loadWeights(new Uint8Array(b)), bytes), false, file);
+    const message = await page.textContent('#message');
+    assert.match(message, pattern, file);
+    assert.match(message, /current run is unchanged/, file);
+    assert.equal(await epoch(page), 2, `${file}: the run was kept`);
+    assert.equal(await page.inputValue('#cfg-cell'), 'cho', `${file}: the cell was kept`);
+  }
+  await stepTimes(page, 1);
+  assert.equal(await epoch(page), 3);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('Save .pth writes the bytes our reader and PyTorch load (the seed-42 LSTM init equals the committed file)', async () => {
+  const page = await browser.page('/?cell=lstm');
+  await ready(page);
+  const bytes = await page.evaluate(async () => [...await window.gruLab.savePth()]);
+  assert.deepEqual(Buffer.from(bytes), readFileSync(join(FIXTURES, 'written_by_gru_lab_lstm.pth')));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -1,0 +1,195 @@
+//! The GRU of the tutorial's equations (Cho et al. 2014, *Learning Phrase Representations using RNN
+//! Encoder–Decoder for Statistical Machine Translation*): the reset gate applied *before* the hidden
+//! matmul, one bias per gate. Blocks in the order (r, z, h̃), as `torch.nn.GRU` lays them out:
+//!
+//! ```text
+//! z_t = σ(W_z x_t + U_z h_{t−1} + b_z)                 update gate
+//! r_t = σ(W_r x_t + U_r h_{t−1} + b_r)                 reset gate
+//! h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)      candidate
+//! h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t
+//! ```
+//!
+//! z is the share of the *new* candidate taken (the opposite of `torch.nn.GRU`'s z).
+//!
+//! Backward, with `x̂ = x·W + b` and `a_·` the pre-activations:
+//! ```text
+//! da_n = dh·z·(1 − h̃²)              da_z = dh·(h̃ − h_{t−1})·z(1 − z)
+//! d(r·h_{t−1}) = da_n·U_hᵀ          da_r = d(r·h_{t−1})·h_{t−1}·r(1 − r)
+//! dh_{t−1} = dh·(1 − z) + d(r·h_{t−1})·r + [da_r, da_z]·U_rzᵀ
+//! dU_rz = Σ_t h_{t−1}ᵀ·[da_r, da_z]   dU_h = Σ_t (r·h_{t−1})ᵀ·da_n
+//! ```
+
+use super::{
+    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
+    blocks, blocks_mut,
+};
+use crate::kernels::{sigmoid, tanh};
+use burn::tensor::Tensor;
+use burn::tensor::activation;
+
+pub struct GruCho;
+
+/// Saved planes: r, z, h̃ and `r ⊙ h_{t−1}` (the input of `U_h`).
+const SPEC: CellSpec = CellSpec {
+    name: "cho",
+    title: "GRU (Cho et al. 2014, the tutorial's equations)",
+    short: "GRU",
+    module: "gru",
+    blocks: 3,
+    hidden_bias: false,
+    memory: false,
+    saved: 4,
+    recurrent_inputs: &[(0..2, Source::State), (2..3, Source::Saved(3))],
+    separate_recurrent_gradient: false,
+    quantities: &[
+        Quantity {
+            name: "z",
+            symbol: "z",
+            title: "update gate z",
+            equation: "z_t = σ(W_z x_t + U_z h_{t−1} + b_z)",
+            meaning: "z ≈ 1 takes the new candidate h̃; z ≈ 0 keeps the old state",
+            range: (0.0, 1.0),
+            source: Source::Saved(1),
+        },
+        Quantity {
+            name: "r",
+            symbol: "r",
+            title: "reset gate r",
+            equation: "r_t = σ(W_r x_t + U_r h_{t−1} + b_r)",
+            meaning: "r ≈ 0 makes the candidate ignore the old state; r ≈ 1 lets it see all of it",
+            range: (0.0, 1.0),
+            source: Source::Saved(0),
+        },
+        Quantity {
+            name: "candidate",
+            symbol: "h̃",
+            title: "candidate h̃",
+            equation: "h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)",
+            meaning: "the new content the cell proposes for its state",
+            range: (-1.0, 1.0),
+            source: Source::Saved(2),
+        },
+        Quantity {
+            name: "h",
+            symbol: "h",
+            title: "hidden state h",
+            equation: "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t",
+            meaning: "what the layer remembers and passes on, in time and upward",
+            range: (-1.0, 1.0),
+            source: Source::State,
+        },
+    ],
+};
+
+impl Cell for GruCho {
+    fn spec(&self) -> &'static CellSpec {
+        &SPEC
+    }
+
+    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+        let (hidden, h_prev) = (w.hidden, state.h.clone());
+        // r and z see U h_{t−1}; the candidate sees U_h (r ⊙ h_{t−1}). No hidden bias.
+        let u_rz = w.w_hidden.clone().narrow(1, 0, 2 * hidden);
+        let u_h = w.w_hidden.clone().narrow(1, 2 * hidden, hidden);
+        let recurrent = h_prev.clone().matmul(u_rz);
+        let r = activation::sigmoid(w.block(x_proj.clone(), 0) + w.block(recurrent.clone(), 0));
+        let z = activation::sigmoid(w.block(x_proj.clone(), 1) + w.block(recurrent, 1));
+        let candidate = (w.block(x_proj, 2) + (r.clone() * h_prev.clone()).matmul(u_h)).tanh();
+        let h: Tensor<2> = (1.0 - z.clone()) * h_prev + z.clone() * candidate.clone();
+        Step {
+            state: State {
+                h: h.clone(),
+                c: None,
+            },
+            quantities: vec![z, r, candidate, h],
+        }
+    }
+
+    fn forward(&self, step: ForwardStep) {
+        let ForwardStep {
+            x_proj,
+            previous,
+            next,
+            mut saved,
+            recurrent,
+            weights,
+            ..
+        } = step;
+        let (batch, h) = (weights.batch, weights.hidden);
+        // [â_r, â_z] = h_{t−1}·U_rz
+        weights.project(previous, 0..2, recurrent);
+        let [r, z, n, rh] = saved.split::<4>();
+        for b in 0..batch {
+            let [xr, xz, _] = blocks::<3>(&x_proj[b * 3 * h..], h);
+            let [ur, uz, _] = blocks::<3>(&recurrent[b * 3 * h..], h);
+            let row = b * h..(b + 1) * h;
+            let (r, z, rh, hp) = (
+                &mut r[row.clone()],
+                &mut z[row.clone()],
+                &mut rh[row.clone()],
+                &previous[row],
+            );
+            for j in 0..h {
+                let rj = sigmoid(xr[j] + ur[j]);
+                r[j] = rj;
+                z[j] = sigmoid(xz[j] + uz[j]);
+                rh[j] = rj * hp[j];
+            }
+        }
+        // â_n = (r ⊙ h_{t−1})·U_h
+        weights.project(rh, 2..3, recurrent);
+        for b in 0..batch {
+            let [_, _, x] = blocks::<3>(&x_proj[b * 3 * h..], h);
+            let [_, _, u] = blocks::<3>(&recurrent[b * 3 * h..], h);
+            let row = b * h..(b + 1) * h;
+            let (z, n) = (&z[row.clone()], &mut n[row.clone()]);
+            let (hp, out) = (&previous[row.clone()], &mut next[row]);
+            for j in 0..h {
+                let nj = tanh(x[j] + u[j]);
+                n[j] = nj;
+                out[j] = (1.0 - z[j]) * hp[j] + z[j] * nj;
+            }
+        }
+    }
+
+    fn backward(&self, step: BackwardStep) {
+        let BackwardStep {
+            d_state,
+            previous,
+            saved,
+            d_x_proj,
+            d_previous,
+            scratch: d_reset_term,
+            weights,
+            ..
+        } = step;
+        let (batch, h) = (weights.batch, weights.hidden);
+        let [r, z, n, _] = saved.get::<4>();
+        for b in 0..batch {
+            let row = b * h..(b + 1) * h;
+            let (z, n, hp) = (&z[row.clone()], &n[row.clone()], &previous[row.clone()]);
+            let (dh, dp) = (&d_state[row.clone()], &mut d_previous[row]);
+            let [_, dxz, dxn] = blocks_mut::<3>(&mut d_x_proj[b * 3 * h..], h);
+            for j in 0..h {
+                // h = (1 − z)·h_{t−1} + z·h̃
+                dxz[j] = dh[j] * (n[j] - hp[j]) * z[j] * (1.0 - z[j]);
+                dxn[j] = dh[j] * z[j] * (1.0 - n[j] * n[j]);
+                dp[j] = dh[j] * (1.0 - z[j]);
+            }
+        }
+        // d(r ⊙ h_{t−1}) = da_n·U_hᵀ
+        weights.project_back(d_x_proj, 2..3, d_reset_term, false);
+        for b in 0..batch {
+            let row = b * h..(b + 1) * h;
+            let (r, hp) = (&r[row.clone()], &previous[row.clone()]);
+            let (drh, dp) = (&d_reset_term[row.clone()], &mut d_previous[row]);
+            let [dxr, _, _] = blocks_mut::<3>(&mut d_x_proj[b * 3 * h..], h);
+            for j in 0..h {
+                dxr[j] = drh[j] * hp[j] * r[j] * (1.0 - r[j]);
+                dp[j] += drh[j] * r[j];
+            }
+        }
+        // dh_{t−1} += [da_r, da_z]·U_rzᵀ
+        weights.project_back(d_x_proj, 0..2, d_previous, true);
+    }
+}

@@ -1,0 +1,182 @@
+//! The GRU as `torch.nn.GRU` runs it (what the tutorial's script trains): the reset gate applied
+//! *after* the hidden matmul, separate input and hidden biases. Blocks in PyTorch's order (r, z, n):
+//!
+//! ```text
+//! r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)
+//! z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)
+//! n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))
+//! h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}
+//! ```
+//!
+//! z is the share of the *old* state kept (the opposite of the cho cell's z).
+//!
+//! Backward, with `x̂ = x·W + b_i`, `ĥ = h_{t−1}·U + b_h` and `a_·` the pre-activations:
+//! ```text
+//! da_n = dh·(1 − z)·(1 − n²)        da_z = dh·(h_{t−1} − n)·z(1 − z)        da_r = da_n·ĥ_n·r(1 − r)
+//! dx̂ = [da_r, da_z, da_n]           dĥ = [da_r, da_z, da_n·r]
+//! dh_{t−1} = dh·z + dĥ·Uᵀ
+//! ```
+
+use super::{
+    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
+    blocks, blocks_mut,
+};
+use crate::kernels::{sigmoid, tanh};
+use burn::tensor::Tensor;
+use burn::tensor::activation;
+
+pub struct GruTorch;
+
+/// Saved planes: r, z, n and `ĥ_n = W_hn h_{t−1} + b_hn`.
+const SPEC: CellSpec = CellSpec {
+    name: "pytorch",
+    title: "GRU (torch.nn.GRU)",
+    short: "GRU",
+    module: "gru",
+    blocks: 3,
+    hidden_bias: true,
+    memory: false,
+    saved: 4,
+    recurrent_inputs: &[(0..3, Source::State)],
+    separate_recurrent_gradient: true,
+    quantities: &[
+        Quantity {
+            name: "z",
+            symbol: "z",
+            title: "update gate z",
+            equation: "z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)",
+            meaning: "z ≈ 1 keeps the old state; z ≈ 0 takes the new candidate n",
+            range: (0.0, 1.0),
+            source: Source::Saved(1),
+        },
+        Quantity {
+            name: "r",
+            symbol: "r",
+            title: "reset gate r",
+            equation: "r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)",
+            meaning: "r ≈ 0 makes the candidate ignore the old state; r ≈ 1 lets it see all of it",
+            range: (0.0, 1.0),
+            source: Source::Saved(0),
+        },
+        Quantity {
+            name: "candidate",
+            symbol: "n",
+            title: "candidate n",
+            equation: "n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))",
+            meaning: "the new content the cell proposes for its state",
+            range: (-1.0, 1.0),
+            source: Source::Saved(2),
+        },
+        Quantity {
+            name: "h",
+            symbol: "h",
+            title: "hidden state h",
+            equation: "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}",
+            meaning: "what the layer remembers and passes on, in time and upward",
+            range: (-1.0, 1.0),
+            source: Source::State,
+        },
+    ],
+};
+
+impl Cell for GruTorch {
+    fn spec(&self) -> &'static CellSpec {
+        &SPEC
+    }
+
+    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+        let recurrent = w.project(state.h.clone());
+        let r = activation::sigmoid(w.block(x_proj.clone(), 0) + w.block(recurrent.clone(), 0));
+        let z = activation::sigmoid(w.block(x_proj.clone(), 1) + w.block(recurrent.clone(), 1));
+        let n = (w.block(x_proj, 2) + r.clone() * w.block(recurrent, 2)).tanh();
+        let h: Tensor<2> = (1.0 - z.clone()) * n.clone() + z.clone() * state.h.clone();
+        Step {
+            state: State {
+                h: h.clone(),
+                c: None,
+            },
+            quantities: vec![z, r, n, h],
+        }
+    }
+
+    fn forward(&self, step: ForwardStep) {
+        let ForwardStep {
+            x_proj,
+            previous,
+            next,
+            mut saved,
+            recurrent,
+            weights,
+            ..
+        } = step;
+        let (batch, h) = (weights.batch, weights.hidden);
+        // ĥ = h_{t−1}·U + b_h, all three blocks.
+        weights.project(previous, 0..3, recurrent);
+        let [r, z, n, hn] = saved.split::<4>();
+        for b in 0..batch {
+            let [xr, xz, xn] = blocks::<3>(&x_proj[b * 3 * h..], h);
+            let [ur, uz, un] = blocks::<3>(&recurrent[b * 3 * h..], h);
+            let row = b * h..(b + 1) * h;
+            let (r, z, n, hn) = (
+                &mut r[row.clone()],
+                &mut z[row.clone()],
+                &mut n[row.clone()],
+                &mut hn[row.clone()],
+            );
+            let (hp, out) = (&previous[row.clone()], &mut next[row]);
+            for j in 0..h {
+                let rj = sigmoid(xr[j] + ur[j]);
+                let zj = sigmoid(xz[j] + uz[j]);
+                let nj = tanh(xn[j] + rj * un[j]);
+                r[j] = rj;
+                z[j] = zj;
+                n[j] = nj;
+                hn[j] = un[j];
+                out[j] = (1.0 - zj) * nj + zj * hp[j];
+            }
+        }
+    }
+
+    fn backward(&self, step: BackwardStep) {
+        let BackwardStep {
+            d_state,
+            previous,
+            saved,
+            d_x_proj,
+            d_recurrent,
+            d_previous,
+            weights,
+            ..
+        } = step;
+        let (batch, h) = (weights.batch, weights.hidden);
+        let [r, z, n, hn] = saved.get::<4>();
+        for b in 0..batch {
+            let row = b * h..(b + 1) * h;
+            let (r, z, n, hn, hp) = (
+                &r[row.clone()],
+                &z[row.clone()],
+                &n[row.clone()],
+                &hn[row.clone()],
+                &previous[row.clone()],
+            );
+            let (dh, dp) = (&d_state[row.clone()], &mut d_previous[row]);
+            let [dxr, dxz, dxn] = blocks_mut::<3>(&mut d_x_proj[b * 3 * h..], h);
+            let [dur, duz, dun] = blocks_mut::<3>(&mut d_recurrent[b * 3 * h..], h);
+            for j in 0..h {
+                // h = (1 − z)·n + z·h_{t−1},  n = tanh(x̂_n + r·ĥ_n)
+                let da_n = dh[j] * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
+                let da_z = dh[j] * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
+                let da_r = da_n * hn[j] * r[j] * (1.0 - r[j]);
+                dxr[j] = da_r;
+                dxz[j] = da_z;
+                dxn[j] = da_n;
+                dur[j] = da_r;
+                duz[j] = da_z;
+                dun[j] = da_n * r[j];
+                dp[j] = dh[j] * z[j];
+            }
+        }
+        // dh_{t−1} += dĥ·Uᵀ
+        weights.project_back(d_recurrent, 0..3, d_previous, true);
+    }
+}

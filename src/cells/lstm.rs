@@ -1,0 +1,209 @@
+//! The LSTM as `torch.nn.LSTM` runs it (Hochreiter & Schmidhuber 1997, *Long Short-Term Memory*,
+//! with the forget gate of Gers, Schmidhuber & Cummins 2000). Blocks in PyTorch's order (i, f, g, o),
+//! input and hidden biases, and a cell state c beside h (h₀ = c₀ = 0 unless given):
+//!
+//! ```text
+//! i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)      input gate
+//! f_t = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf)      forget gate
+//! g_t = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg)   candidate cell
+//! o_t = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho)      output gate
+//! c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+//! h_t = o_t ⊙ tanh(c_t)
+//! ```
+//!
+//! Backward, with `dc` carried from step t + 1 and `a_·` the pre-activations:
+//! ```text
+//! dc = dc_{from t+1} + dh·o·(1 − tanh²c)
+//! da_o = dh·tanh(c)·o(1 − o)      da_i = dc·g·i(1 − i)      da_g = dc·i·(1 − g²)
+//! da_f = dc·c_{t−1}·f(1 − f)      dc_{t−1} = dc·f
+//! dx̂ = dĥ = [da_i, da_f, da_g, da_o]        dh_{t−1} = dĥ·Uᵀ
+//! ```
+//! The cell state's path `dc_{t−1} = dc·f` is the LSTM's answer to vanishing gradients: while f ≈ 1
+//! the gradient flows back through time undiminished.
+
+use super::{
+    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
+    blocks, blocks_mut,
+};
+use crate::kernels::{sigmoid, tanh};
+use burn::tensor::Tensor;
+use burn::tensor::activation;
+
+pub struct Lstm;
+
+/// Saved planes: i, f, g, o and tanh(c_t).
+const SPEC: CellSpec = CellSpec {
+    name: "lstm",
+    title: "LSTM (torch.nn.LSTM)",
+    short: "LSTM",
+    module: "lstm",
+    blocks: 4,
+    hidden_bias: true,
+    memory: true,
+    saved: 5,
+    recurrent_inputs: &[(0..4, Source::State)],
+    separate_recurrent_gradient: false,
+    quantities: &[
+        Quantity {
+            name: "i",
+            symbol: "i",
+            title: "input gate i",
+            equation: "i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)",
+            meaning: "i ≈ 1 writes the candidate g into the cell state; i ≈ 0 writes nothing",
+            range: (0.0, 1.0),
+            source: Source::Saved(0),
+        },
+        Quantity {
+            name: "f",
+            symbol: "f",
+            title: "forget gate f",
+            equation: "f_t = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf)",
+            meaning: "f ≈ 1 keeps the cell state (and its gradient) from the step before; f ≈ 0 forgets it",
+            range: (0.0, 1.0),
+            source: Source::Saved(1),
+        },
+        Quantity {
+            name: "g",
+            symbol: "g",
+            title: "candidate g",
+            equation: "g_t = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg)",
+            meaning: "the new content the cell proposes to write",
+            range: (-1.0, 1.0),
+            source: Source::Saved(2),
+        },
+        Quantity {
+            name: "o",
+            symbol: "o",
+            title: "output gate o",
+            equation: "o_t = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho)",
+            meaning: "o ≈ 1 shows the cell state as h; o ≈ 0 hides it",
+            range: (0.0, 1.0),
+            source: Source::Saved(3),
+        },
+        Quantity {
+            name: "c",
+            symbol: "c",
+            title: "cell state c",
+            equation: "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t",
+            meaning: "the long-term memory; it is not squashed, so it can leave [−1, 1]",
+            range: (-2.0, 2.0),
+            source: Source::Memory,
+        },
+        Quantity {
+            name: "h",
+            symbol: "h",
+            title: "hidden state h",
+            equation: "h_t = o_t ⊙ tanh(c_t)",
+            meaning: "what the layer shows of its memory, in time and upward",
+            range: (-1.0, 1.0),
+            source: Source::State,
+        },
+    ],
+};
+
+impl Cell for Lstm {
+    fn spec(&self) -> &'static CellSpec {
+        &SPEC
+    }
+
+    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+        let pre = x_proj + w.project(state.h.clone());
+        let i = activation::sigmoid(w.block(pre.clone(), 0));
+        let f = activation::sigmoid(w.block(pre.clone(), 1));
+        let g = w.block(pre.clone(), 2).tanh();
+        let o = activation::sigmoid(w.block(pre, 3));
+        let c_prev = state.c.clone().expect("an LSTM state has a cell state");
+        let c = f.clone() * c_prev + i.clone() * g.clone();
+        let h = o.clone() * c.clone().tanh();
+        Step {
+            state: State {
+                h: h.clone(),
+                c: Some(c.clone()),
+            },
+            quantities: vec![i, f, g, o, c, h],
+        }
+    }
+
+    fn forward(&self, step: ForwardStep) {
+        let ForwardStep {
+            x_proj,
+            previous,
+            next,
+            memory_previous,
+            memory_next,
+            mut saved,
+            recurrent,
+            weights,
+        } = step;
+        let (batch, h) = (weights.batch, weights.hidden);
+        weights.project(previous, 0..4, recurrent);
+        let [si, sf, sg, so, stc] = saved.split::<5>();
+        for b in 0..batch {
+            let [xi, xf, xg, xo] = blocks::<4>(&x_proj[b * 4 * h..], h);
+            let [ui, uf, ug, uo] = blocks::<4>(&recurrent[b * 4 * h..], h);
+            let row = b * h..(b + 1) * h;
+            let (si, sf, sg, so, stc) = (
+                &mut si[row.clone()],
+                &mut sf[row.clone()],
+                &mut sg[row.clone()],
+                &mut so[row.clone()],
+                &mut stc[row.clone()],
+            );
+            let (cp, c, out) = (
+                &memory_previous[row.clone()],
+                &mut memory_next[row.clone()],
+                &mut next[row],
+            );
+            for j in 0..h {
+                let i = sigmoid(xi[j] + ui[j]);
+                let f = sigmoid(xf[j] + uf[j]);
+                let g = tanh(xg[j] + ug[j]);
+                let o = sigmoid(xo[j] + uo[j]);
+                let cj = f * cp[j] + i * g;
+                let tc = tanh(cj);
+                (si[j], sf[j], sg[j], so[j], stc[j]) = (i, f, g, o, tc);
+                c[j] = cj;
+                out[j] = o * tc;
+            }
+        }
+    }
+
+    fn backward(&self, step: BackwardStep) {
+        let BackwardStep {
+            d_state,
+            d_memory,
+            memory_previous,
+            saved,
+            d_x_proj,
+            d_previous,
+            weights,
+            ..
+        } = step;
+        let (batch, h) = (weights.batch, weights.hidden);
+        let [si, sf, sg, so, stc] = saved.get::<5>();
+        for b in 0..batch {
+            let row = b * h..(b + 1) * h;
+            let (i, f, g, o, tc, cp) = (
+                &si[row.clone()],
+                &sf[row.clone()],
+                &sg[row.clone()],
+                &so[row.clone()],
+                &stc[row.clone()],
+                &memory_previous[row.clone()],
+            );
+            let (dh, dc) = (&d_state[row.clone()], &mut d_memory[row]);
+            let [di, df, dg, d_o] = blocks_mut::<4>(&mut d_x_proj[b * 4 * h..], h);
+            for j in 0..h {
+                // h = o·tanh(c),  c = f·c_{t−1} + i·g
+                let dcj = dc[j] + dh[j] * o[j] * (1.0 - tc[j] * tc[j]);
+                d_o[j] = dh[j] * tc[j] * o[j] * (1.0 - o[j]);
+                di[j] = dcj * g[j] * i[j] * (1.0 - i[j]);
+                dg[j] = dcj * i[j] * (1.0 - g[j] * g[j]);
+                df[j] = dcj * cp[j] * f[j] * (1.0 - f[j]);
+                dc[j] = dcj * f[j];
+            }
+        }
+        // dh_{t−1} = dĥ·Uᵀ
+        weights.project_back(d_x_proj, 0..4, d_previous, false);
+    }
+}

@@ -1,0 +1,93 @@
+//! The plain recurrent net as `torch.nn.RNN` runs it (Elman 1990, *Finding Structure in Time*),
+//! with tanh and input and hidden biases. One block, no gates:
+//!
+//! ```text
+//! h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
+//! ```
+//!
+//! Backward:
+//! ```text
+//! da = dh·(1 − h_t²)        dx̂ = dĥ = da        dh_{t−1} = da·Uᵀ
+//! ```
+//! Every step back through time multiplies the gradient by `diag(1 − h²)·Uᵀ`: unless U's scale is just
+//! right it shrinks (or grows) geometrically, the vanishing-gradient problem the gated cells address
+//! (Bengio, Simard & Frasconi 1994).
+
+use super::{
+    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
+};
+use crate::kernels::tanh;
+use burn::tensor::Tensor;
+
+pub struct Rnn;
+
+const SPEC: CellSpec = CellSpec {
+    name: "rnn",
+    title: "plain RNN (torch.nn.RNN, tanh)",
+    short: "RNN",
+    module: "rnn",
+    blocks: 1,
+    hidden_bias: true,
+    memory: false,
+    saved: 0,
+    recurrent_inputs: &[(0..1, Source::State)],
+    separate_recurrent_gradient: false,
+    quantities: &[Quantity {
+        name: "h",
+        symbol: "h",
+        title: "hidden state h",
+        equation: "h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)",
+        meaning: "the whole memory: no gate decides what to keep, every step rewrites it",
+        range: (-1.0, 1.0),
+        source: Source::State,
+    }],
+};
+
+impl Cell for Rnn {
+    fn spec(&self) -> &'static CellSpec {
+        &SPEC
+    }
+
+    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+        let h = (x_proj + w.project(state.h.clone())).tanh();
+        Step {
+            state: State {
+                h: h.clone(),
+                c: None,
+            },
+            quantities: vec![h],
+        }
+    }
+
+    fn forward(&self, step: ForwardStep) {
+        let ForwardStep {
+            x_proj,
+            previous,
+            next,
+            recurrent,
+            weights,
+            ..
+        } = step;
+        weights.project(previous, 0..1, recurrent);
+        for ((out, x), u) in next.iter_mut().zip(x_proj).zip(recurrent.iter()) {
+            *out = tanh(x + u);
+        }
+    }
+
+    fn backward(&self, step: BackwardStep) {
+        let BackwardStep {
+            d_state,
+            state,
+            d_x_proj,
+            d_previous,
+            weights,
+            ..
+        } = step;
+        // h = tanh(a)
+        for ((da, dh), h) in d_x_proj.iter_mut().zip(d_state).zip(state) {
+            *da = dh * (1.0 - h * h);
+        }
+        // dh_{t−1} = da·Uᵀ
+        weights.project_back(d_x_proj, 0..1, d_previous, false);
+    }
+}
