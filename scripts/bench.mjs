@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// GRU Lab benchmark: ms per epoch of the tutorial configuration natively and in headless Chromium,
-// navigation → first finished epoch, WebGPU on SwiftShader (small config, emulated), wasm sizes, and
-// where available PyTorch (scripts/bench_torch.py) and TF.js (../shared/bench/tfjs-gru, --tfjs).
+// GRU Lab benchmark: ms per epoch of the tutorial configuration for every cell, natively and in headless
+// Chromium, navigation → first finished epoch, WebGPU on SwiftShader (small config, emulated), wasm
+// sizes, our matrix kernel against the matrixmultiply crate (examples/kernels.rs), and where available
+// PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (../shared/bench/tfjs-gru,
+// --tfjs, the matching Keras layer), all in the same run.
 // Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
@@ -22,10 +24,18 @@ function summary(ms) {
   return { epochs: ms.length, medianMs: tail[Math.floor(tail.length / 2)], minMs: tail[0], firstMs: ms[0] };
 }
 
-function native() {
+/** Each of our cells with the PyTorch module and the Keras layer it is compared with. */
+const CELLS = [
+  { cell: 'cho', torch: 'gru', keras: 'gru' },
+  { cell: 'pytorch', torch: 'gru', keras: 'gru' },
+  { cell: 'lstm', torch: 'lstm', keras: 'lstm' },
+  { cell: 'rnn', torch: 'rnn', keras: 'simplernn' },
+];
+
+function native(cell) {
   const bin = join(target, 'release', 'gru-lab');
   const csv = join(os.tmpdir(), `gru-lab-bench-${process.pid}.csv`);
-  execFileSync(bin, ['train', '--out', join(os.tmpdir(), 'gru-lab-bench-out'), '--history', csv], { stdio: 'ignore' });
+  execFileSync(bin, ['train', '--cell', cell, '--out', join(os.tmpdir(), 'gru-lab-bench-out'), '--history', csv], { stdio: 'ignore' });
   const ms = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[4]));
   return summary(ms);
 }
@@ -53,9 +63,10 @@ async function browser(webgpu, query, epochs) {
   }
 }
 
-function pytorch() {
+function pytorch(cell) {
   try {
-    const out = execFileSync('python3', [join(ROOT, 'scripts/bench_torch.py')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const python = process.env.PYTHON || 'python3';
+    const out = execFileSync(python, [join(ROOT, 'scripts/bench_torch.py'), '--cell', cell], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const parsed = JSON.parse(out.trim().split('\n').pop());
     return { torch: parsed.torch, ...summary(parsed.ms) };
   } catch {
@@ -74,30 +85,53 @@ function tfjs(cell = 'gru') {
   return { backend: 'wasm-simd', cell, medianMs: s.medianEpochMs.median, minMs: s.minEpochMs.median };
 }
 
+function kernels() {
+  const out = execFileSync('cargo', ['run', '--quiet', '--release', '--example', 'kernels'], { cwd: ROOT, encoding: 'utf8' });
+  return out.trim().split('\n').map((line) => JSON.parse(line));
+}
+
+const torchRuns = {};
+const tfjsRuns = {};
+const cells = {};
+for (const { cell, torch, keras } of CELLS) {
+  torchRuns[torch] ??= pytorch(torch);
+  tfjsRuns[keras] ??= tfjs(keras);
+  cells[cell] = {
+    native: native(cell),
+    chromiumNdarray: await browser(false, `backend=ndarray&cell=${cell}`, 100),
+    pytorch: torchRuns[torch],
+    tfjs: tfjsRuns[keras],
+  };
+}
 const report = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(2)}`,
-  config: 'tutorial: 2×32 GRU (cho), 990 windows of 10, full batch, 100 epochs',
-  native: native(),
-  chromiumNdarray: await browser(false, 'backend=ndarray', 100),
+  config: 'tutorial: 2×32, 990 windows of 10, full batch, 100 epochs, per cell',
+  cells,
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
-  pytorch: pytorch(),
-  tfjs: tfjs(),
+  kernels: kernels(),
 };
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
-const row = (name, r) => `${name.padEnd(44)} ${r ? `${r.medianMs.toFixed(1).padStart(9)} ${r.minMs.toFixed(1).padStart(9)}` : '      n/a       n/a'}`;
-console.error(['', `${'ms per epoch (epochs 10…N)'.padEnd(44)}    median       min`,
-  row('native CLI, ndarray', report.native),
-  row('Chromium, ndarray (wasm)', report.chromiumNdarray),
+const row = (name, r) => `${name.padEnd(52)} ${r ? `${r.medianMs.toFixed(1).padStart(9)} ${r.minMs.toFixed(1).padStart(9)}` : '      n/a       n/a'}`;
+const lines = ['', `${'ms per epoch (epochs 10…N)'.padEnd(52)}    median       min`];
+for (const { cell, torch, keras } of CELLS) {
+  const c = cells[cell];
+  lines.push(
+    row(`${cell}: native CLI, fused`, c.native),
+    row(`${cell}: Chromium, ndarray (wasm, fused)`, c.chromiumNdarray),
+    row(`${cell}: PyTorch native, 1 thread (nn.${torch.toUpperCase()})`, c.pytorch),
+    row(`${cell}: TF.js wasm-simd in Chromium (${keras}, --tfjs)`, c.tfjs),
+    `${cell}: Chromium / PyTorch ${ratio(c.chromiumNdarray.medianMs, c.pytorch?.medianMs)}×, native / PyTorch ${ratio(c.native.medianMs, c.pytorch?.medianMs)}×, TF.js / Chromium ${ratio(c.tfjs?.medianMs, c.chromiumNdarray.medianMs)}×`,
+    '');
+}
+lines.push(
   row('Chromium, WebGPU on SwiftShader (4 units, emulated)', report.chromiumWebgpuEmulated),
-  row(`PyTorch native, 1 thread${report.pytorch ? ` (${report.pytorch.torch})` : ''}`, report.pytorch),
-  row('TF.js wasm-simd in Chromium (--tfjs)', report.tfjs),
-  '',
-  `Chromium ndarray / PyTorch native: ${ratio(report.chromiumNdarray.medianMs, report.pytorch?.medianMs)}×`,
-  `native / PyTorch native: ${ratio(report.native.medianMs, report.pytorch?.medianMs)}×`,
-  `TF.js / Chromium ndarray: ${ratio(report.tfjs?.medianMs, report.chromiumNdarray.medianMs)}×`,
-  `navigation → first finished epoch: ${report.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
+  `navigation → first finished epoch (cho): ${cells.cho.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
   ...Object.entries(report.wasm).map(([path, w]) => `${path}: raw ${(w.raw / 1e6).toFixed(2)} MB, gzip ${(w.gzip / 1e6).toFixed(2)} MB, brotli ${(w.brotli / 1e6).toFixed(2)} MB`),
-  ''].join('\n'));
+  '',
+  'matrix products (native): ours vs matrixmultiply, ms',
+  ...report.kernels.map((k) => `${k.shape.padEnd(70)} ${k.ours_ms.toFixed(3).padStart(8)} ${k.matrixmultiply_ms.toFixed(3).padStart(8)}  (${k.ratio}×)`),
+  '');
+console.error(lines.join('\n'));
 console.log(JSON.stringify(report, null, 2));

@@ -16,13 +16,15 @@ const GAP: f64 = 36.0;
 const MARGIN: f64 = 16.0;
 const ROW_Y: f64 = 40.0;
 const CELL_Y: f64 = 150.0;
+/// Fill of boxes and gate circles in a standalone file (the page's stylesheet sets its own).
+const GATE_FILL: &str = "#e8f1fa";
 /// Height of one quantity's row in the cell inset.
 const ROW_H: f64 = 25.0;
 
 /// Height of the cell inset: a title, one row per quantity, and the LSTM's cell-state line.
 fn cell_height(cell: CellKind) -> f64 {
     let spec = cell.spec();
-    40.0 + spec.quantities.len() as f64 * ROW_H + if spec.memory { 34.0 } else { 0.0 }
+    40.0 + spec.quantities.len() as f64 * ROW_H + if spec.memory { 40.0 } else { 0.0 }
 }
 
 /// One box of the top row.
@@ -128,7 +130,7 @@ pub fn architecture_svg(config: &LabConfig) -> String {
         let x = MARGIN + i as f64 * (BOX_W + GAP);
         let _ = write!(
             svg,
-            r#"<g class="block {class}" data-block="{class}"><rect x="{x}" y="{ROW_Y}" width="{BOX_W}" height="{BOX_H}" rx="10"/><text x="{cx}" y="{ty}" text-anchor="middle" font-size="14" font-weight="600">{title}</text><text x="{cx}" y="{dy}" text-anchor="middle" font-size="12">{detail}</text></g>"#,
+            r#"<g class="block {class}" data-block="{class}"><rect x="{x}" y="{ROW_Y}" width="{BOX_W}" height="{BOX_H}" rx="10" fill="{GATE_FILL}" stroke="currentColor"/><text x="{cx}" y="{ty}" text-anchor="middle" font-size="14" font-weight="600" fill="currentColor">{title}</text><text x="{cx}" y="{dy}" text-anchor="middle" font-size="12" fill="currentColor">{detail}</text></g>"#,
             class = block.class,
             cx = x + BOX_W / 2.0,
             ty = ROW_Y + 27.0,
@@ -170,7 +172,7 @@ fn cell_inset(svg: &mut String, cell: CellKind, width: f64) {
         let cy = CELL_Y + 40.0 + row as f64 * ROW_H;
         let _ = write!(
             svg,
-            r#"<g class="gate" data-gate="{gate}"><circle cx="{cx}" cy="{cy}" r="10"/><text x="{cx}" y="{sy}" text-anchor="middle" font-size="12" font-weight="600">{symbol}</text><text x="{ex}" y="{sy}" font-size="12" fill="currentColor">{equation}</text></g>"#,
+            r#"<g class="gate" data-gate="{gate}"><circle cx="{cx}" cy="{cy}" r="10" fill="{GATE_FILL}" stroke="currentColor"/><text x="{cx}" y="{sy}" text-anchor="middle" font-size="12" font-weight="600" fill="currentColor">{symbol}</text><text x="{ex}" y="{sy}" font-size="12" fill="currentColor">{equation}</text></g>"#,
             gate = q.name,
             symbol = q.symbol,
             cx = MARGIN + 24.0,
@@ -180,11 +182,11 @@ fn cell_inset(svg: &mut String, cell: CellKind, width: f64) {
         );
     }
     if spec.memory {
-        let y = CELL_Y + 40.0 + spec.quantities.len() as f64 * ROW_H + 6.0;
+        let y = CELL_Y + 40.0 + spec.quantities.len() as f64 * ROW_H + 12.0;
         let (x0, x1) = (MARGIN + 14.0, width - MARGIN - 14.0);
         let node = |x: f64, label: &str| {
             format!(
-                r#"<circle cx="{x}" cy="{y}" r="11" class="op"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="11" font-weight="600">{label}</text>"#,
+                r#"<circle cx="{x}" cy="{y}" r="15" class="op" fill="{GATE_FILL}" stroke="currentColor"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="10" font-weight="600" fill="currentColor">{label}</text>"#,
                 ty = y + 4.0
             )
         };

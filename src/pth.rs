@@ -676,7 +676,7 @@ mod tests {
                     w.shape = vec![160, 1];
                     w.data.resize(160, 0.0);
                 }),
-                "has 160 rows for hidden size 32 (5H): a GRU has 3H, an LSTM 4H, an RNN H",
+                "has 160 rows for hidden size 32 (5H), with bias_ih/bias_hh: GRU 3H, LSTM 4H, RNN H",
             ),
             (
                 "bad_missing_key.pth",

@@ -97,8 +97,9 @@ impl ModelShape {
 
     /// Reads the shape off a state dict saved by any script: the recurrent module is found under
     /// whatever attribute name holds `weight_ih_l0` (`gru.`, `lstm.`, `rnn.`, `encoder.`, …) beside
-    /// `fc.`; layers from `weight_ih_l{k}`, hidden from `weight_hh_l0`, the cell from the rows of
-    /// `weight_ih_l0` (4H: lstm, 3H: a GRU, H: rnn) and the biases (`bias_l0`: cho). Returns the shape
+    /// `fc.`; layers from `weight_ih_l{k}`, hidden from `weight_hh_l0`, the cell as the one in the
+    /// registry whose blocks match the rows of `weight_ih_l0` (4H: lstm, 3H: a GRU, H: rnn) and whose
+    /// biases match (`bias_ih_l0` and `bias_hh_l0`, or the cho GRU's one `bias_l0`). Returns the shape
     /// and the dict with the module renamed to the cell's own name (`lstm.weight_ih_l0`, …).
     pub fn infer(dict: &StateDict) -> Result<(ModelShape, StateDict), WeightsError> {
         let unreadable = |why: String| {
@@ -133,23 +134,29 @@ impl ModelShape {
             .first()
             .copied()
             .unwrap_or(0);
-        let cell = match (rows % hidden == 0).then_some(rows / hidden) {
-            Some(4) => CellKind::Lstm,
-            Some(3) if dict.contains_key(&key("bias_l0")) => CellKind::Cho,
-            Some(3) => CellKind::Pytorch,
-            Some(1) => CellKind::Rnn,
-            _ => {
-                return Err(unreadable(format!(
-                    "\"{}\" has {rows} rows for hidden size {hidden} ({}): a GRU has 3H, an LSTM 4H, an RNN H",
+        let blocks = (rows % hidden == 0).then_some(rows / hidden);
+        let hidden_bias = dict.contains_key(&key("bias_ih_l0"));
+        let cell = CellKind::ALL
+            .into_iter()
+            .find(|c| Some(c.spec().blocks) == blocks && c.spec().hidden_bias == hidden_bias)
+            .ok_or_else(|| {
+                let mut families: Vec<String> = CellKind::ALL
+                    .iter()
+                    .map(|c| format!("{} {}", c.spec().short, blocks_of_h(c.spec().blocks)))
+                    .collect();
+                families.dedup();
+                unreadable(format!(
+                    "\"{}\" has {rows} rows for hidden size {hidden} ({}){}: {}",
                     key("weight_ih_l0"),
-                    if rows % hidden == 0 {
-                        format!("{}H", rows / hidden)
+                    blocks.map_or("not a multiple of H".into(), blocks_of_h),
+                    if hidden_bias {
+                        ", with bias_ih/bias_hh"
                     } else {
-                        "not a multiple of H".into()
-                    }
-                )));
-            }
-        };
+                        ", with one bias"
+                    },
+                    families.join(", ")
+                ))
+            })?;
         let own = cell.spec().module;
         let renamed = dict
             .iter()
@@ -200,6 +207,15 @@ impl ModelShape {
             });
         }
         Ok(())
+    }
+}
+
+/// `3H`, `4H`, and `H` for one block.
+fn blocks_of_h(blocks: usize) -> String {
+    if blocks == 1 {
+        "H".into()
+    } else {
+        format!("{blocks}H")
     }
 }
 

@@ -7,7 +7,10 @@
 //! products. The time loop, the input projections of all steps, dropout, the head and the weight
 //! gradients are cell-agnostic and live in [`crate::layer`], [`crate::model`] and [`crate::bptt`].
 //!
-//! Adding a cell: one new file implementing [`Cell`], one variant and one line in [`CellKind::cell`].
+//! Adding a cell: one new file implementing [`Cell`]; here, its `mod` line, its [`CellKind`] variant
+//! (also listed in [`CellKind::ALL`]) and its line in the registry [`CellKind::cell`]. Nothing else in
+//! the lab names a cell: the page, the CLI, the state dicts, the diagram and the heatmaps read the
+//! [`CellSpec`].
 //!
 //! Every cell shares PyTorch's weight layout, transposed for `x · W`: `w_input` `[I, G·H]`,
 //! `w_hidden` `[H, G·H]`, `b_input` `[G·H]` and, for all but the cho GRU, `b_hidden` `[G·H]`, with
@@ -112,7 +115,7 @@ pub struct CellSpec {
 }
 
 impl CellSpec {
-    /// The index of quantity `name` in [`CellSpec::quantities`].
+    /// The quantity called `name`, if the cell has one.
     pub fn quantity(&self, name: &str) -> Option<&'static Quantity> {
         self.quantities.iter().find(|q| q.name == name)
     }

@@ -73,7 +73,7 @@ test('the iframe posts epoch events, obeys a valid command and ignores malformed
 test('a bad option rejects mount with an Error naming the option and the allowed values', async () => {
   const errors = await page.evaluate(async () => {
     const { mount } = await import('/www/lab.js');
-    const tries = [{ hidden: 0 }, { panels: ['prediction', 'histogram'] }, { hidden: {} }, { colour: 'red' }, { cell: 'lstm' }];
+    const tries = [{ hidden: 0 }, { panels: ['prediction', 'histogram'] }, { hidden: {} }, { colour: 'red' }, { cell: 'gru' }];
     const out = [];
     for (const options of tries) {
       const host = document.createElement('div');
@@ -88,7 +88,7 @@ test('a bad option rejects mount with an Error naming the option and the allowed
   assert.match(errors[2], /panels.*"histogram".*prediction, loss, gates, architecture, equations/);
   assert.match(errors[4], /hidden.*object.*number/);
   assert.match(errors[6], /option "colour" is unknown/);
-  assert.match(errors[8], /cell = "lstm".*cho, pytorch/);
+  assert.match(errors[8], /cell = "gru".*"cho", "pytorch", "lstm" or "rnn"/);
   for (const i of [1, 3, 5, 7, 9]) assert.equal(errors[i], 0, 'nothing was left in the host element');
   // The host page keeps working.
   await page.evaluate(() => window.lessonLabs.large.step());

@@ -153,7 +153,7 @@ test('.pth files whose tensors fit no model are refused with the reason and the 
   await ready(page);
   await stepTimes(page, 2);
   const bad = [
-    ['bad_five_blocks.pth', /160 rows for hidden size 32 \(5H\): a GRU has 3H, an LSTM 4H, an RNN H/],
+    ['bad_five_blocks.pth', /160 rows for hidden size 32 \(5H\), with bias_ih\/bias_hh: GRU 3H, LSTM 4H, RNN H/],
     ['bad_missing_key.pth', /weights lack "lstm.bias_hh_l1"/],
     ['bad_wrong_shape.pth', /"lstm.weight_hh_l1" have shape \[128, 16\], the model needs \[128, 32\]/],
   ];
