@@ -3,7 +3,7 @@
 //! ```text
 //! gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
 //!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
-//!               [--path fused|tensor]
+//!               [--path fused|tensor] [--backend ndarray|wgpu]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
 //! ```
@@ -30,6 +30,7 @@ const USAGE: &str = "usage:
   gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
                 [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
                 [--path fused|tensor]   (how gradients are computed: hand-derived BPTT or Burn autodiff)
+                [--backend ndarray|wgpu]  (wgpu: the WebGPU backend natively, builds with --features webgpu)
   gru-lab eval  --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H]
   gru-lab trace --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H] --window v1,...,vT --json
 FILE: a PyTorch state_dict (.pth) or a GRU Lab weights file (.json); cell, layers and hidden size
@@ -130,6 +131,26 @@ fn cpu_device() -> burn::tensor::Device {
     burn::tensor::Device::ndarray()
 }
 
+/// The device `train --backend` names: `ndarray` (the default, the CPU) or `wgpu` (the page's WebGPU
+/// backend run natively on Vulkan, Metal or DX12; builds with the `webgpu` feature), with its label.
+fn backend_device(name: Option<&str>) -> Result<(burn::tensor::Device, &'static str), String> {
+    match name {
+        None | Some("ndarray") => Ok((cpu_device(), "ndarray (CPU)")),
+        #[cfg(feature = "webgpu")]
+        Some("wgpu") => pollster::block_on(burn::tensor::Device::wgpu_options().init_async())
+            .map(|device| (device, "wgpu (GPU)"))
+            .map_err(|e| format!("--backend wgpu: no GPU adapter came up ({e})")),
+        Some(other) => Err(format!(
+            "--backend = \"{other}\" is not allowed: --backend must be ndarray{}",
+            if cfg!(feature = "webgpu") {
+                " or wgpu"
+            } else {
+                " (this build has no wgpu: cargo build --features webgpu)"
+            }
+        )),
+    }
+}
+
 /// Reads a `.pth` or our `.json` weights file.
 fn read_weights(path: &Path) -> Result<(Option<LabConfig>, StateDict), String> {
     if path.extension().is_some_and(|e| e == "json") {
@@ -183,7 +204,10 @@ fn train(mut flags: Flags) -> Result<(), String> {
     let init = flags.take("init").map(PathBuf::from);
     let history = flags.take("history").map(PathBuf::from);
     let out = PathBuf::from(flags.take("out").unwrap_or_else(|| "gru-lab-out".into()));
+    let (device, backend) = backend_device(flags.take("backend").as_deref())?;
     let path = match flags.take("path").as_deref() {
+        // The fused path runs on the host: on a GPU the tensor path is the one that uses it.
+        None if backend.starts_with("wgpu") => TrainingPath::Tensor,
         None | Some("fused") => TrainingPath::Fused,
         Some("tensor") => TrainingPath::Tensor,
         Some(other) => {
@@ -198,7 +222,6 @@ fn train(mut flags: Flags) -> Result<(), String> {
         "Starting {} sine wave prediction experiment...",
         config.cell.spec().short
     );
-    let device = cpu_device();
     let mut trainer = match &init {
         Some(path) => {
             let (_, dict) = read_weights(path)?;
@@ -214,7 +237,7 @@ fn train(mut flags: Flags) -> Result<(), String> {
         config.window
     );
     println!(
-        "Cell: {}, backend: ndarray (CPU), gradients: {}",
+        "Cell: {}, backend: {backend}, gradients: {}",
         config.cell.name(),
         match trainer.path() {
             TrainingPath::Fused => "fused BPTT",
@@ -241,6 +264,10 @@ fn train(mut flags: Flags) -> Result<(), String> {
             );
         }
     }
+    // The history first: it is the run's record, whatever happens to the figures after it.
+    if let Some(path) = history {
+        write(&path, &csv)?;
+    }
     let predictions = pollster::block_on(trainer.predictions())?;
     println!("Model evaluation results:");
     println!(
@@ -266,9 +293,6 @@ fn train(mut flags: Flags) -> Result<(), String> {
     let pth_file = out.join("gru_sine_wave_model.pth");
     std::fs::write(&pth_file, gru_lab::pth::write_pth_bytes(&dict))
         .map_err(|e| format!("cannot write {}: {e}", pth_file.display()))?;
-    if let Some(path) = history {
-        write(&path, &csv)?;
-    }
     println!("Generated files:");
     for f in [&figure, &diagram, &model_file, &pth_file] {
         println!("- {}", f.display());
