@@ -491,10 +491,17 @@ pub fn draw_gates<DB: DrawingBackend>(
     area.fill(&theme.background).map_err(fail)?;
     let px = |v: f64| v.round() as i32;
     let quantities = layout.cell.spec().quantities;
+    // A title that does not fit its column (six LSTM columns on a phone) gives way to the symbol.
+    let column = layout.cell_w * layout.steps as f64;
+    let fits = |title: &str| title.chars().count() as f64 * theme.px(7.0) as f64 <= column;
     for (g, gate) in quantities.iter().enumerate() {
         let (x0, _) = layout.origin(0, g);
         area.draw(&Text::new(
-            gate.title,
+            if fits(gate.title) {
+                gate.title
+            } else {
+                gate.symbol
+            },
             (px(x0), theme.px(4.0) as i32),
             theme.text(13),
         ))
@@ -563,6 +570,10 @@ fn draw_gate_legends<DB: DrawingBackend>(
                 diverging(v, *lo, *hi).filled(),
             ))
             .map_err(fail)?;
+        }
+        // The range labels need room on both sides of the bar; a narrow column shows the bar alone.
+        if (layout.cell_w * layout.steps as f64) < theme.px(110.0) as f64 {
+            continue;
         }
         area.draw(&Text::new(
             format!("{lo:.2}"),
