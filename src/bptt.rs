@@ -171,16 +171,15 @@ impl Tape {
             }
         }
         for l in 0..self.layers.len() {
-            let start: Vec<Option<&[f32]>> = (0..2)
-                .map(|k| initial.get(k).map(|s| &s[l * b * h..(l + 1) * b * h]))
-                .collect();
+            // This layer's h₀ and c₀ (each absent: zeros).
+            let start = [0, 1].map(|k| initial.get(k).map(|s| &s[l * b * h..(l + 1) * b * h]));
             forward_layer(
                 self.shape.cell,
                 &params.layers[l],
                 &mut self.layers[l],
                 &mut self.recurrent,
                 (b, steps, h),
-                [start[0], start[1]],
+                start,
             );
             if l + 1 < self.layers.len() {
                 let (below, above) = self.layers.split_at_mut(l + 1);
