@@ -6,7 +6,7 @@
 //!     cargo run --release --example kernels
 
 use gru_lab::kernels::{Lhs, matmul};
-use std::time::Instant;
+use web_time::Instant; // std's natively; the crate's one clock everywhere
 
 /// One product `C[m, n] = A[m, k] · B[k, n]`, A row-major or transposed as the fused path reads it.
 struct Shape {

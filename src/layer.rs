@@ -75,11 +75,12 @@ impl RecurrentLayer {
             .matmul(self.w_input.val())
             + self.b_input.val().unsqueeze::<2>();
         let projected = projected.reshape([batch, steps, width]);
-        let weights = RecurrentWeights {
-            hidden: self.hidden,
-            w_hidden: self.w_hidden.val(),
-            b_hidden: self.b_hidden.as_ref().map(|b| b.val().unsqueeze::<2>()),
-        };
+        let weights = RecurrentWeights::new(
+            cell.spec(),
+            self.hidden,
+            self.w_hidden.val(),
+            self.b_hidden.as_ref().map(|b| b.val()),
+        );
         let mut state = start;
         let mut outputs = Vec::with_capacity(steps);
         let mut recorded: Vec<Vec<Tensor<2>>> = vec![Vec::new(); cell.spec().quantities.len()];

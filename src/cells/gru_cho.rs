@@ -87,14 +87,12 @@ impl Cell for GruCho {
     }
 
     fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
-        let (hidden, h_prev) = (w.hidden, state.h.clone());
-        // r and z see U h_{t−1}; the candidate sees U_h (r ⊙ h_{t−1}). No hidden bias.
-        let u_rz = w.w_hidden.clone().narrow(1, 0, 2 * hidden);
-        let u_h = w.w_hidden.clone().narrow(1, 2 * hidden, hidden);
-        let recurrent = h_prev.clone().matmul(u_rz);
+        let h_prev = state.h.clone();
+        // r and z see U_rz h_{t−1} (part 0); the candidate sees U_h (r ⊙ h_{t−1}) (part 1).
+        let recurrent = w.project(h_prev.clone(), 0);
         let r = activation::sigmoid(w.block(x_proj.clone(), 0) + w.block(recurrent.clone(), 0));
         let z = activation::sigmoid(w.block(x_proj.clone(), 1) + w.block(recurrent, 1));
-        let candidate = (w.block(x_proj, 2) + (r.clone() * h_prev.clone()).matmul(u_h)).tanh();
+        let candidate = (w.block(x_proj, 2) + w.project(r.clone() * h_prev.clone(), 1)).tanh();
         let h: Tensor<2> = (1.0 - z.clone()) * h_prev + z.clone() * candidate.clone();
         Step {
             state: State {

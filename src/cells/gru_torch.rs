@@ -85,7 +85,7 @@ impl Cell for GruTorch {
     }
 
     fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
-        let recurrent = w.project(state.h.clone());
+        let recurrent = w.project(state.h.clone(), 0);
         let r = activation::sigmoid(w.block(x_proj.clone(), 0) + w.block(recurrent.clone(), 0));
         let z = activation::sigmoid(w.block(x_proj.clone(), 1) + w.block(recurrent.clone(), 1));
         let n = (w.block(x_proj, 2) + r.clone() * w.block(recurrent, 2)).tanh();

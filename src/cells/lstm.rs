@@ -107,7 +107,7 @@ impl Cell for Lstm {
     }
 
     fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
-        let pre = x_proj + w.project(state.h.clone());
+        let pre = x_proj + w.project(state.h.clone(), 0);
         let i = activation::sigmoid(w.block(pre.clone(), 0));
         let f = activation::sigmoid(w.block(pre.clone(), 1));
         let g = w.block(pre.clone(), 2).tanh();

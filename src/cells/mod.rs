@@ -166,20 +166,57 @@ pub struct Step {
     pub quantities: Vec<Tensor<2>>,
 }
 
-/// The recurrent weights of a layer in the form the readable step uses, prepared once per sequence.
+/// The recurrent weights of a layer in the form the readable step uses, prepared once per sequence:
+/// U (and b_h) cut into the column blocks of the cell's [`CellSpec::recurrent_inputs`], one part per
+/// input (one part, all of U, for every cell but the cho GRU).
 pub struct RecurrentWeights {
     pub hidden: usize,
-    /// `[H, G·H]`.
-    pub w_hidden: Tensor<2>,
-    /// `[1, G·H]`, cells with a hidden bias only.
-    pub b_hidden: Option<Tensor<2>>,
+    /// `[H, blocks·H]` per part.
+    parts: Vec<Tensor<2>>,
+    /// `[1, blocks·H]` per part, cells with a hidden bias only.
+    biases: Vec<Tensor<2>>,
 }
 
 impl RecurrentWeights {
-    /// `ĥ = h · U + b_h`: the recurrent pre-activations of every block, `[B, G·H]`.
-    pub fn project(&self, h: Tensor<2>) -> Tensor<2> {
-        let projected = h.matmul(self.w_hidden.clone());
-        match &self.b_hidden {
+    /// `w_hidden` `[H, G·H]` and `b_hidden` `[G·H]` cut for `spec`.
+    pub fn new(
+        spec: &CellSpec,
+        hidden: usize,
+        w_hidden: Tensor<2>,
+        b_hidden: Option<Tensor<1>>,
+    ) -> RecurrentWeights {
+        let columns = |blocks: &Range<usize>| (blocks.start * hidden, blocks.len() * hidden);
+        let parts = spec
+            .recurrent_inputs
+            .iter()
+            .map(|(blocks, _)| {
+                let (start, len) = columns(blocks);
+                w_hidden.clone().narrow(1, start, len)
+            })
+            .collect();
+        let biases = b_hidden
+            .map(|b| {
+                spec.recurrent_inputs
+                    .iter()
+                    .map(|(blocks, _)| {
+                        let (start, len) = columns(blocks);
+                        b.clone().narrow(0, start, len).unsqueeze::<2>()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        RecurrentWeights {
+            hidden,
+            parts,
+            biases,
+        }
+    }
+
+    /// `ĥ = input · U_part + b_h,part`: the recurrent pre-activations of the blocks of recurrent
+    /// input `part` (`[B, blocks·H]`; part 0 is every block for all cells but the cho GRU).
+    pub fn project(&self, input: Tensor<2>, part: usize) -> Tensor<2> {
+        let projected = input.matmul(self.parts[part].clone());
+        match self.biases.get(part) {
             Some(b) => projected + b.clone(),
             None => projected,
         }

@@ -49,7 +49,7 @@ impl Cell for Rnn {
     }
 
     fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
-        let h = (x_proj + w.project(state.h.clone())).tanh();
+        let h = (x_proj + w.project(state.h.clone(), 0)).tanh();
         Step {
             state: State {
                 h: h.clone(),
