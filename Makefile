@@ -29,7 +29,8 @@ size: build
 cli:
 	cargo run --release --bin gru-lab -- $(ARGS)
 
-# Speed and size figures (not tests): make bench [BENCH_ARGS=--tfjs]
-bench: build
+# Speed and size figures (not tests): make bench [BENCH_ARGS=--tfjs]. Installs what the browser runs
+# need first (scripts/setup.sh), like make test: a fresh clone can start here.
+bench: setup build
 	cargo build --release --bin gru-lab
 	node scripts/bench.mjs $(BENCH_ARGS)

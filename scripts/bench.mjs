@@ -3,7 +3,8 @@
 // Chromium, navigation → first finished epoch, WebGPU on SwiftShader (small config, emulated), wasm
 // sizes, our matrix kernel against the matrixmultiply crate (examples/kernels.rs), and where available
 // PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (../shared/bench/tfjs-gru,
-// --tfjs, the matching Keras layer), all in the same run.
+// --tfjs, the matching Keras layer), all in the same run; and Play in the page: wall time per epoch
+// against the worker's own, frames drawn per second and the main-thread cost of drawing.
 // Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
@@ -40,6 +41,8 @@ function native(cell) {
   return summary(ms);
 }
 
+/** Step `epochs` times: the worker's own ms/epoch (its reports), the wall time of a step, and the
+ * main-thread time of the full redraw each step makes (prediction, loss, gates). */
 async function browser(webgpu, query, epochs) {
   const b = await start({ webgpu });
   try {
@@ -49,15 +52,53 @@ async function browser(webgpu, query, epochs) {
       const ms = [];
       const wall = [];
       let firstEpochAt = null;
-      window.gruLab.onEpoch((e) => { ms.push(e.ms); if (firstEpochAt === null) firstEpochAt = performance.now(); });
+      window.gruLab.onReport((e) => { ms.push(e.ms); if (firstEpochAt === null) firstEpochAt = performance.now(); });
+      performance.clearMeasures('gru-lab:draw');
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
         await window.gruLab.step();
         wall.push(performance.now() - t0);
       }
-      return { ms, wall, firstEpochAt, backend: window.gruLab.backend };
+      const redraw = performance.getEntriesByName('gru-lab:draw').filter((d) => d.detail.drawn.includes('gates')).map((d) => d.duration);
+      return { ms, wall, redraw, firstEpochAt, backend: window.gruLab.backend };
     }, epochs);
-    return { backend: result.backend, ...summary(result.ms), wallMedianMs: summary(result.wall).medianMs, navigationToFirstEpochMs: result.firstEpochAt };
+    return {
+      backend: result.backend, ...summary(result.ms), wallMedianMs: summary(result.wall).medianMs,
+      fullRedrawMs: summary(result.redraw).medianMs, navigationToFirstEpochMs: result.firstEpochAt,
+    };
+  } finally {
+    await b.close();
+  }
+}
+
+/** Play from epoch 0 until the counter reads `epochs`: wall time per epoch against the worker's own
+ * ms/epoch in the same run, frames drawn per second (any panel; the snapshot panels) and their
+ * main-thread cost. */
+async function play(query, epochs) {
+  const b = await start();
+  try {
+    const page = await b.page(`/?${query}&epochs=${epochs}`);
+    return await page.evaluate(async (n) => {
+      while (!window.gruLab || !window.gruLab.backend) await new Promise((r) => setTimeout(r, 5));
+      const lab = window.gruLab;
+      const ms = [];
+      lab.onReport((e) => ms.push(e.ms));
+      const counter = document.querySelector('#epoch');
+      performance.clearMeasures('gru-lab:draw');
+      const t0 = performance.now();
+      lab.play();
+      while (counter.textContent !== String(n)) await new Promise((r) => requestAnimationFrame(r));
+      const wall = performance.now() - t0;
+      const frames = performance.getEntriesByName('gru-lab:draw').filter((d) => d.startTime <= t0 + wall);
+      const snapshotFrames = frames.filter((d) => d.detail.drawn.includes('prediction'));
+      const workerMs = ms.reduce((a, x) => a + x, 0) / ms.length;
+      const sorted = frames.map((d) => d.duration).sort((a, x) => a - x);
+      return {
+        epochs: n, workerMsPerEpoch: workerMs, playMsPerEpoch: wall / n, ratio: wall / n / workerMs,
+        framesPerSecond: frames.length / (wall / 1e3), snapshotFramesPerSecond: snapshotFrames.length / (wall / 1e3),
+        drawMsMedian: sorted[sorted.length >> 1], drawMsMax: sorted[sorted.length - 1],
+      };
+    }, epochs);
   } finally {
     await b.close();
   }
@@ -108,6 +149,10 @@ const report = {
   machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(2)}`,
   config: 'tutorial: 2×32, 990 windows of 10, full batch, 100 epochs, per cell',
   cells,
+  play: {
+    tutorial: await play('backend=ndarray', 100),
+    small: await play('backend=ndarray&hidden=8&layers=1', 100),
+  },
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   kernels: kernels(),
@@ -126,6 +171,10 @@ for (const { cell, torch, keras } of CELLS) {
     '');
 }
 lines.push(
+  'Play to 100 epochs in Chromium (ndarray): ms/epoch of the worker, of Play; frames drawn per second (all, with a snapshot); draw ms per frame (median, max)',
+  ...Object.entries(report.play).map(([name, p]) => `  ${name.padEnd(9)} worker ${p.workerMsPerEpoch.toFixed(1)}, Play ${p.playMsPerEpoch.toFixed(1)} (${p.ratio.toFixed(2)}×); ${p.framesPerSecond.toFixed(0)} fps, ${p.snapshotFramesPerSecond.toFixed(1)} with a snapshot; draw ${p.drawMsMedian.toFixed(1)} / ${p.drawMsMax.toFixed(1)} ms`),
+  `full redraw (prediction, loss, gates) after a Step, tutorial config, main thread: ${cells.cho.chromiumNdarray.fullRedrawMs.toFixed(1)} ms`,
+  '',
   row('Chromium, WebGPU on SwiftShader (4 units, emulated)', report.chromiumWebgpuEmulated),
   `navigation → first finished epoch (cho): ${cells.cho.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
   ...Object.entries(report.wasm).map(([path, w]) => `${path}: raw ${(w.raw / 1e6).toFixed(2)} MB, gzip ${(w.gzip / 1e6).toFixed(2)} MB, brotli ${(w.brotli / 1e6).toFixed(2)} MB`),

@@ -480,13 +480,80 @@ pub fn gate_colour_range(trace: &SampleTrace, gate: &Quantity) -> (f32, f32) {
     (mid - d, mid + d)
 }
 
+/// One quantity's heatmap in the gate chart: a `[step][unit]` block of cells at `(x, y)` in canvas
+/// pixels, coloured on the [`diverging`] scale over `range`.
+pub struct HeatBlock<'a> {
+    pub x: f64,
+    pub y: f64,
+    pub cell_w: f64,
+    pub cell_h: f64,
+    /// `[T][H]` values: step `t` is the column, unit `u` the row.
+    pub rows: &'a [Vec<f32>],
+    pub range: (f32, f32),
+}
+
+/// A block of RGBA pixels to put on a canvas at `(x, y)`.
+pub struct Pixels {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+impl HeatBlock<'_> {
+    /// The block as opaque pixels: each cell covers the pixels from its rounded left/top edge to the
+    /// next cell's, exactly the rectangles a rectangle-per-cell drawing fills. One `putImageData` on
+    /// the web instead of a `fillRect` (and a colour string) per cell.
+    pub fn pixels(&self) -> Pixels {
+        let steps = self.rows.len();
+        let units = self.rows.first().map_or(0, Vec::len);
+        let edges = |origin: f64, size: f64, n: usize| -> Vec<i32> {
+            (0..=n)
+                .map(|i| (origin + i as f64 * size).round() as i32)
+                .collect()
+        };
+        let (xs, ys) = (
+            edges(self.x, self.cell_w, steps),
+            edges(self.y, self.cell_h, units),
+        );
+        let (x0, y0) = (xs[0], ys[0]);
+        let width = (xs[steps] - x0).max(0) as u32;
+        let height = (ys[units] - y0).max(0) as u32;
+        let mut rgba = vec![255u8; width as usize * height as usize * 4];
+        let (lo, hi) = self.range;
+        for (t, row) in self.rows.iter().enumerate() {
+            for (u, &v) in row.iter().enumerate() {
+                let RGBColor(r, g, b) = diverging(v, lo, hi);
+                for py in ys[u]..ys[u + 1] {
+                    let line = (py - y0) as usize * width as usize;
+                    for px in xs[t]..xs[t + 1] {
+                        let i = (line + (px - x0) as usize) * 4;
+                        rgba[i..i + 3].copy_from_slice(&[r, g, b]);
+                    }
+                }
+            }
+        }
+        Pixels {
+            x: x0,
+            y: y0,
+            width,
+            height,
+            rgba,
+        }
+    }
+}
+
 /// Heatmaps of the cell's quantities (its gates, candidate and states) for one window: time step →
-/// right, hidden unit → down, one column per quantity in the cell's order.
+/// right, hidden unit → down, one column per quantity in the cell's order. The titles, frames and
+/// legends are drawn here; the cells of each block are given to `paint` (on the web: one
+/// `putImageData` per block, see [`HeatBlock::pixels`]), before the block's frame is drawn over them.
 pub fn draw_gates<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     layout: &GateLayout,
     trace: &SampleTrace,
+    paint: &mut dyn FnMut(&HeatBlock) -> PlotResult,
 ) -> PlotResult {
     area.fill(&theme.background).map_err(fail)?;
     let px = |v: f64| v.round() as i32;
@@ -521,20 +588,15 @@ pub fn draw_gates<DB: DrawingBackend>(
         .map_err(fail)?;
         for (g, gate) in quantities.iter().enumerate() {
             let (x0, y0) = layout.origin(layer, g);
-            let (lo, hi) = ranges[g];
-            for (step, row) in gates.get(gate.name).into_iter().flatten().enumerate() {
-                for (unit, &v) in row.iter().enumerate() {
-                    let x = x0 + step as f64 * layout.cell_w;
-                    let y = y0 + unit as f64 * layout.cell_h;
-                    area.draw(&Rectangle::new(
-                        [
-                            (px(x), px(y)),
-                            (px(x + layout.cell_w), px(y + layout.cell_h)),
-                        ],
-                        diverging(v, lo, hi).filled(),
-                    ))
-                    .map_err(fail)?;
-                }
+            if let Some(rows) = gates.get(gate.name) {
+                paint(&HeatBlock {
+                    x: x0,
+                    y: y0,
+                    cell_w: layout.cell_w,
+                    cell_h: layout.cell_h,
+                    rows,
+                    range: ranges[g],
+                })?;
             }
             let (w, h) = (
                 layout.cell_w * layout.steps as f64,
@@ -627,6 +689,32 @@ mod tests {
         assert!(close(range("r"), (0.475, 0.525)));
         assert!(close(range("candidate"), (-0.9, 0.9)));
         assert!(close(range("h"), (-0.1, 0.1)));
+    }
+
+    #[test]
+    fn heat_block_pixels_fill_each_cell_with_its_colour() {
+        let rows = vec![vec![0.0, 1.0], vec![0.5, 0.25]];
+        let block = HeatBlock {
+            x: 10.4,
+            y: 2.0,
+            cell_w: 2.5,
+            cell_h: 3.0,
+            rows: &rows,
+            range: (0.0, 1.0),
+        };
+        let p = block.pixels();
+        // Columns from round(10.4) = 10 to round(15.4) = 15, rows from 2 to 8.
+        assert_eq!((p.x, p.y, p.width, p.height), (10, 2, 5, 6));
+        let at = |x: i32, y: i32| {
+            let i = (((y - p.y) * p.width as i32 + (x - p.x)) * 4) as usize;
+            RGBColor(p.rgba[i], p.rgba[i + 1], p.rgba[i + 2])
+        };
+        // Step 0 covers x 10..13 (round(12.9) = 13), step 1 covers 13..15; unit 0 y 2..5, unit 1 y 5..8.
+        assert_eq!(at(10, 2), diverging(0.0, 0.0, 1.0));
+        assert_eq!(at(12, 7), diverging(1.0, 0.0, 1.0));
+        assert_eq!(at(13, 4), diverging(0.5, 0.0, 1.0));
+        assert_eq!(at(14, 5), diverging(0.25, 0.0, 1.0));
+        assert!(p.rgba.chunks(4).all(|c| c[3] == 255));
     }
 
     #[test]

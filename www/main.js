@@ -1,7 +1,7 @@
 // The full lab page: one lab mounted in #lab from the URL query, with the documented element ids,
 // keyboard shortcuts and the URL kept in step with the controls. Errors that escape everything else
 // show in the error panel instead of leaving a dead page.
-import { mount } from './lab.js';
+import { mount } from './lab/index.js';
 
 const panel = document.getElementById('fatal');
 
@@ -20,7 +20,7 @@ document.body.classList.toggle('embedded', embedded);
 /** In an iframe: epoch events go to the parent; only well-formed commands from the parent are obeyed. */
 function connectToParent(lab) {
   if (window.parent === window) return;
-  lab.onEpoch((e) => {
+  lab.onReport((e) => {
     window.parent.postMessage({
       type: 'gru-lab:epoch', epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, backend: e.backend,
     }, '*');

@@ -199,12 +199,12 @@ test('a trapped training worker (a Rust panic) is reported, and Reset starts a n
   const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
   await ready(page);
   await stepTimes(page, 2);
-  // A panic traps the worker's wasm instance; its next reply is the trap's RuntimeError. Make the
-  // worker answer the next request that way, as a trapped instance does.
+  // A panic traps the worker's wasm instance; the worker answers every later request with the trap
+  // typed as a crash (worker.js, typed). Make the worker answer the next request that way.
   const [worker] = page.workers();
   await worker.evaluate(() => {
     const post = self.postMessage.bind(self);
-    self.postMessage = (msg) => post({ id: msg.id, ok: false, error: 'RuntimeError: unreachable executed' });
+    self.postMessage = (msg) => post({ id: msg.id, ok: false, error: { kind: 'crash', message: 'RuntimeError: unreachable executed' } });
   });
   await page.click('#step');
   await page.waitForFunction(() => /training worker crashed/.test(document.querySelector('#message').textContent));

@@ -1,0 +1,337 @@
+//! The main thread's half of the wasm glue: config validation (the one validation layer), the
+//! charts drawn with plotters on canvases, the architecture SVG and the gate hit-test for hovering.
+
+use super::to_js;
+use crate::cells::CellKind;
+use crate::config::{ConfigError, LabConfig};
+use crate::data::SineDataset;
+use crate::diagram;
+use crate::plot::{self, GateLayout, Theme};
+use crate::trace::SampleTrace;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+/// A config error as the page shows it.
+#[derive(Serialize)]
+struct FieldError {
+    field: String,
+    value: String,
+    allowed: String,
+    message: String,
+}
+
+impl From<&ConfigError> for FieldError {
+    fn from(e: &ConfigError) -> Self {
+        FieldError {
+            field: e.field.clone(),
+            value: e.value.clone(),
+            allowed: e.allowed.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Validated {
+    config: LabConfig,
+    query: String,
+    parameters: usize,
+    errors: Vec<FieldError>,
+}
+
+/// Applies `query` (`a=1&b=2`) on top of `base` (a config object, or undefined for the defaults).
+/// Returns `{config, query, parameters, errors: [{field, value, allowed, message}]}`; invalid fields keep
+/// their value from `base`. Keys listed in `foreign` belong to the page (`backend`, `embed`, …).
+#[wasm_bindgen(js_name = applyQuery)]
+pub fn apply_query(base: JsValue, query: &str, foreign: Vec<String>) -> Result<JsValue, JsError> {
+    let base: LabConfig = if base.is_undefined() || base.is_null() {
+        LabConfig::default()
+    } else {
+        serde_wasm_bindgen::from_value(base).map_err(|e| JsError::new(&format!("config: {e}")))?
+    };
+    let foreign: Vec<&str> = foreign.iter().map(String::as_str).collect();
+    let (config, errors) = base.apply_query(query, &foreign);
+    to_js(&Validated {
+        query: config.to_query(),
+        parameters: config.parameter_count(),
+        errors: errors.iter().map(FieldError::from).collect(),
+        config,
+    })
+}
+
+/// The architecture diagram of `config` as SVG text.
+#[wasm_bindgen(js_name = architectureSvg)]
+pub fn architecture_svg(config: JsValue) -> Result<String, JsError> {
+    Ok(diagram::architecture_svg(&config_from(config)?))
+}
+
+/// `[{gate, symbol, title, equation, meaning, range}]`: the quantities of the config's cell, in the
+/// order its heatmaps and diagram show them.
+#[wasm_bindgen(js_name = gateEquations)]
+pub fn gate_equations(config: JsValue) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Row {
+        gate: &'static str,
+        symbol: &'static str,
+        title: &'static str,
+        equation: &'static str,
+        meaning: &'static str,
+        range: (f32, f32),
+    }
+    let rows: Vec<Row> = config_from(config)?
+        .cell
+        .spec()
+        .quantities
+        .iter()
+        .map(|q| Row {
+            gate: q.name,
+            symbol: q.symbol,
+            title: q.title,
+            equation: q.equation,
+            meaning: q.meaning,
+            range: q.range,
+        })
+        .collect();
+    to_js(&rows)
+}
+
+/// `[{name, title}]`: every cell of the registry, for the page's cell control.
+#[wasm_bindgen]
+pub fn cells() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Row {
+        name: &'static str,
+        title: &'static str,
+    }
+    let rows: Vec<Row> = CellKind::ALL
+        .iter()
+        .map(|c| Row {
+            name: c.name(),
+            title: c.spec().title,
+        })
+        .collect();
+    to_js(&rows)
+}
+
+fn cell_named(name: &str) -> Result<CellKind, JsError> {
+    CellKind::from_name(name).ok_or_else(|| {
+        JsError::new(&format!(
+            "cell = \"{name}\" is not allowed: cell must be one of {}",
+            CellKind::names()
+        ))
+    })
+}
+
+pub(super) fn config_from(value: JsValue) -> Result<LabConfig, JsError> {
+    let config: LabConfig =
+        serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("config: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(config)
+}
+
+fn theme(dark: bool, scale: f64) -> Theme {
+    if dark { Theme::DARK } else { Theme::LIGHT }.scaled(scale)
+}
+
+fn canvas_area(
+    canvas: HtmlCanvasElement,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("no 2D context on canvas"))?;
+    Ok(backend.into_drawing_area())
+}
+
+/// The canvas as a drawing area, filled with the theme's background.
+fn cleared_area(
+    canvas: HtmlCanvasElement,
+    theme: &Theme,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
+    let area = canvas_area(canvas)?;
+    area.fill(&theme.background)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(area)
+}
+
+fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
+    result.map_err(|e| JsError::new(&e))
+}
+
+/// The prediction chart (truth, prediction, the selected window) with the error panel under it.
+#[wasm_bindgen(js_name = drawPrediction)]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_prediction(
+    canvas: HtmlCanvasElement,
+    times: &[f64],
+    truth: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let theme = theme(dark, scale);
+    let area = cleared_area(canvas, &theme)?;
+    // The error panel needs some height to be readable: small (embedded) canvases show the prediction only.
+    let height = area.dim_in_pixel().1;
+    let (chart, error_panel) =
+        if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
+            (area, None)
+        } else {
+            let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
+            (upper, Some(lower))
+        };
+    drawn(plot::draw_prediction(
+        &chart,
+        &theme,
+        times,
+        truth,
+        predictions,
+        selected,
+    ))?;
+    if let Some(lower) = error_panel {
+        let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+        drawn(plot::draw_error(&lower, &theme, times, &errors))?;
+    }
+    Ok(())
+}
+
+/// The loss curve on a log scale.
+#[wasm_bindgen(js_name = drawLoss)]
+pub fn draw_loss(
+    canvas: HtmlCanvasElement,
+    losses: &[f64],
+    lr: f64,
+    epochs: usize,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let theme = theme(dark, scale);
+    drawn(plot::draw_loss(
+        &cleared_area(canvas, &theme)?,
+        &theme,
+        losses,
+        lr,
+        epochs,
+    ))
+}
+
+fn gate_layout(
+    canvas: &HtmlCanvasElement,
+    trace: &SampleTrace,
+    cell: CellKind,
+    scale: f64,
+) -> GateLayout {
+    // Every cell records its hidden state h: `[T][H]`.
+    let h = trace.layers.first().and_then(|l| l.get("h"));
+    let steps = h.map_or(1, Vec::len);
+    let hidden = h.and_then(|rows| rows.first()).map_or(1, Vec::len);
+    GateLayout::new(
+        cell,
+        canvas.width() as f64,
+        canvas.height() as f64,
+        trace.layers.len(),
+        steps,
+        hidden,
+        scale,
+    )
+}
+
+/// Heatmaps of every layer's gates for one window (`trace` as returned by `Session.snapshot`). The
+/// cells go on the canvas as one `putImageData` per block (plot::HeatBlock::pixels): a cell-by-cell
+/// `fillRect` costs the main thread several times more, every frame of Play.
+#[wasm_bindgen(js_name = drawGates)]
+pub fn draw_gates(
+    canvas: HtmlCanvasElement,
+    trace: JsValue,
+    cell: &str,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let trace: SampleTrace =
+        serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
+    let layout = gate_layout(&canvas, &trace, cell_named(cell)?, scale);
+    let theme = theme(dark, scale);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| JsError::new("no 2D context on canvas"))?;
+    let mut paint = |block: &plot::HeatBlock| -> plot::PlotResult {
+        let pixels = block.pixels();
+        if pixels.width == 0 || pixels.height == 0 {
+            return Ok(());
+        }
+        let image = ImageData::new_with_u8_clamped_array(Clamped(&pixels.rgba), pixels.width)
+            .map_err(|e| format!("{e:?}"))?;
+        context
+            .put_image_data(&image, pixels.x.into(), pixels.y.into())
+            .map_err(|e| format!("{e:?}"))
+    };
+    drawn(plot::draw_gates(
+        &canvas_area(canvas)?,
+        &theme,
+        &layout,
+        &trace,
+        &mut paint,
+    ))
+}
+
+/// What the pointer at canvas pixel `(x, y)` is over: `{layer, gate, step, unit, value}` or null.
+#[wasm_bindgen(js_name = gateAt)]
+pub fn gate_at(
+    canvas: HtmlCanvasElement,
+    trace: JsValue,
+    cell: &str,
+    x: f64,
+    y: f64,
+    scale: f64,
+) -> Result<JsValue, JsError> {
+    let trace: SampleTrace =
+        serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
+    let layout = gate_layout(&canvas, &trace, cell_named(cell)?, scale);
+    #[derive(Serialize)]
+    struct Hit {
+        layer: usize,
+        gate: &'static str,
+        step: usize,
+        unit: usize,
+        value: f32,
+    }
+    match layout.hit(x, y) {
+        Some(hit) => to_js(&Hit {
+            layer: hit.layer,
+            gate: hit.gate,
+            step: hit.step,
+            unit: hit.unit,
+            value: trace.layers[hit.layer]
+                .get(hit.gate)
+                .and_then(|rows| rows.get(hit.step))
+                .and_then(|row| row.get(hit.unit))
+                .copied()
+                .ok_or_else(|| JsError::new(&format!("the trace has no \"{}\"", hit.gate)))?,
+        }),
+        None => Ok(JsValue::NULL),
+    }
+}
+
+/// The series the prediction chart draws: `{times, truth}` of every window's target.
+#[wasm_bindgen(js_name = dataset)]
+pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Series<'a> {
+        times: &'a [f64],
+        truth: &'a [f32],
+    }
+    let config = config_from(config)?;
+    let data = SineDataset::new(config.points, config.window);
+    to_js(&Series {
+        times: data.target_times(),
+        truth: &data.targets,
+    })
+}

@@ -1,0 +1,370 @@
+//! The worker's half of the wasm glue: one training run ([`Session`]). Training and drawing are
+//! separate calls: [`Session::train`] runs one epoch and returns its small report, and
+//! [`Session::snapshot`] runs the evaluation pass the page draws (every window's prediction, the gates
+//! of one window) only when the page asks for it, so Play can train ahead of the drawing.
+//!
+//! Errors are JS `Error`s whose `name` is their kind ([`ErrorKind`]), so the page branches on the kind,
+//! never on the wording of a message.
+
+use super::page::config_from;
+use super::to_js;
+use crate::config::LabConfig;
+use crate::state_dict::{ModelShape, StateDict};
+use crate::train::{EpochReport, PlateauScheduler, TrainError, Trainer, TrainingPath};
+use crate::weights;
+use burn::tensor::Device;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// What went wrong, as the `name` of the JS `Error` a [`Session`] call rejects with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ErrorKind {
+    /// Another call holds the trainer (an epoch is running).
+    Busy,
+    /// The loss became NaN or infinite; the weights from before the epoch were kept.
+    Diverged,
+    /// The backend failed (a lost WebGPU device, a failed read-back) and could not fall back.
+    Backend,
+    /// A file was refused (not ours, or its tensors do not fit); the run is unchanged.
+    Refused,
+    /// A value is out of its allowed range; the error's `field` names it.
+    Invalid,
+}
+
+impl ErrorKind {
+    fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Busy => "busy",
+            ErrorKind::Diverged => "diverged",
+            ErrorKind::Backend => "backend",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Invalid => "invalid",
+        }
+    }
+}
+
+/// A JS `Error` with `name` = the kind's name and `message`; `field` is set for [`ErrorKind::Invalid`].
+fn error(kind: ErrorKind, message: impl std::fmt::Display) -> JsValue {
+    let e = js_sys::Error::new(&message.to_string());
+    e.set_name(kind.name());
+    e.into()
+}
+
+fn invalid(field: &str, message: impl std::fmt::Display) -> JsValue {
+    let e = error(ErrorKind::Invalid, message);
+    // Reflect::set on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&e, &"field".into(), &field.into());
+    e
+}
+
+fn train_error(e: TrainError) -> JsValue {
+    let kind = match e {
+        TrainError::Diverged { .. } => ErrorKind::Diverged,
+        TrainError::Backend(_) => ErrorKind::Backend,
+    };
+    error(kind, e)
+}
+
+fn busy() -> JsValue {
+    error(ErrorKind::Busy, "busy: an epoch is running")
+}
+
+/// A serialisation failure of our own result types is a bug, reported as a backend error.
+fn js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    to_js(value).map_err(JsValue::from)
+}
+
+/// One training run inside the worker.
+#[wasm_bindgen]
+pub struct Session {
+    trainer: Option<Trainer>,
+    device: Device,
+    /// Fused host BPTT on ndarray; Burn's autodiff on WebGPU, so the GPU does the work.
+    path: TrainingPath,
+    backend: String,
+    /// On WebGPU: the weights, history and scheduler after the last finished epoch, read back after
+    /// every epoch, so that a lost device or a failed step falls back to ndarray without losing the run.
+    checkpoint: Option<Checkpoint>,
+}
+
+/// Where a WebGPU run stood after its last finished epoch.
+struct Checkpoint {
+    weights: StateDict,
+    history: Vec<EpochReport>,
+    scheduler: PlateauScheduler,
+}
+
+impl Checkpoint {
+    async fn of(trainer: &Trainer) -> Result<Checkpoint, String> {
+        Ok(Checkpoint {
+            weights: trainer.state_dict().await?,
+            history: trainer.history.clone(),
+            scheduler: trainer.scheduler.clone(),
+        })
+    }
+
+    /// A fresh run from `weights` (a loaded file): no history yet.
+    fn fresh(weights: StateDict, trainer: &Trainer) -> Checkpoint {
+        Checkpoint {
+            weights,
+            history: Vec::new(),
+            scheduler: trainer.scheduler.clone(),
+        }
+    }
+}
+
+/// What [`Session::train`] returns: a few hundred bytes, sent to the page after every epoch.
+#[derive(Serialize)]
+struct Trained {
+    report: EpochReport,
+    /// Set when this epoch changed the backend (a WebGPU failure fell back to ndarray): its new name.
+    backend: Option<String>,
+}
+
+/// What [`Session::snapshot`] returns: what the page draws of the model as it is now.
+#[derive(Serialize)]
+struct Snapshot {
+    /// Epochs trained so far.
+    epoch: usize,
+    /// The learning rate the next epoch will use.
+    lr: f64,
+    /// Every window's prediction, in evaluation mode (no dropout).
+    predictions: Vec<f32>,
+    /// The gates of the selected window.
+    trace: Option<crate::trace::SampleTrace>,
+}
+
+#[allow(deprecated)] // ndarray is the design card's CPU backend (Burn 0.22 prefers flex)
+fn ndarray_device() -> Device {
+    Device::ndarray()
+}
+
+#[cfg(feature = "webgpu")]
+async fn webgpu_device() -> Result<Device, String> {
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| format!("{e}"))
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu_device() -> Result<Device, String> {
+    Err("this build has no WebGPU backend".into())
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Starts a run of `config` on `backend`: `"webgpu"` (falls back to ndarray if WebGPU cannot start;
+    /// `backend` says why) or `"ndarray"`.
+    pub async fn create(config: JsValue, backend: String) -> Result<Session, JsValue> {
+        let config = config_from(config)?;
+        let (device, path, name) = match backend.as_str() {
+            "webgpu" => match webgpu_device().await {
+                Ok(device) => (device, TrainingPath::Tensor, "WebGPU".to_string()),
+                Err(why) => (
+                    ndarray_device(),
+                    TrainingPath::Fused,
+                    format!("ndarray (WebGPU init failed: {why})"),
+                ),
+            },
+            "ndarray" => (ndarray_device(), TrainingPath::Fused, "ndarray".to_string()),
+            other => {
+                return Err(invalid(
+                    "backend",
+                    format!("backend \"{other}\" is unknown: use webgpu or ndarray"),
+                ));
+            }
+        };
+        let trainer = Trainer::new(config, &device).with_path(path);
+        let checkpoint = match path {
+            TrainingPath::Tensor => Some(
+                Checkpoint::of(&trainer)
+                    .await
+                    .map_err(|e| error(ErrorKind::Backend, e))?,
+            ),
+            TrainingPath::Fused => None,
+        };
+        Ok(Session {
+            trainer: Some(trainer),
+            device,
+            path,
+            backend: name,
+            checkpoint,
+        })
+    }
+
+    /// Starts over from a GRU Lab weights file (the CLI's `gru_sine_wave_model.json` or the page's
+    /// Save): its config and weights, epoch 0. Returns the file's config. A file that is not ours, or
+    /// whose tensors do not fit its config, is refused with the reason and the current run goes on.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        if self.trainer.is_none() {
+            return Err(busy());
+        }
+        let refused = |e: &dyn std::fmt::Display| error(ErrorKind::Refused, e);
+        let file = weights::from_json(text).map_err(|e| refused(&e))?;
+        let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
+            .map_err(|e| refused(&e))?
+            .with_path(self.path);
+        self.start_over(trainer, file.tensors);
+        js(&file.config)
+    }
+
+    /// Starts over from a PyTorch `.pth` state_dict (the tutorial's `gru_sine_wave_model.pth`): the
+    /// layers, hidden size and cell are read off the file, the rest of the current config stays; epoch
+    /// 0. Returns the config. A file that is not a recurrent state_dict is refused with the reason and
+    /// the current run goes on.
+    #[wasm_bindgen(js_name = loadPth)]
+    pub fn load_pth(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        let current = self.trainer.as_ref().ok_or_else(busy)?.config.clone();
+        let refused = |e: &dyn std::fmt::Display| error(ErrorKind::Refused, e);
+        let dict = crate::pth::read_pth_bytes(bytes).map_err(|e| refused(&e))?;
+        let (shape, dict) = ModelShape::infer(&dict).map_err(|e| refused(&e))?;
+        let config = LabConfig {
+            cell: shape.cell,
+            layers: shape.layers,
+            hidden: shape.hidden,
+            ..current
+        };
+        config
+            .validate()
+            .map_err(|e| refused(&format!("the file's model: {e}")))?;
+        let trainer = Trainer::from_state_dict(config.clone(), &dict, &self.device)
+            .map_err(|e| refused(&e))?
+            .with_path(self.path);
+        self.start_over(trainer, dict);
+        js(&config)
+    }
+
+    /// The current run as a GRU Lab weights file (config and PyTorch-layout state dict), read
+    /// asynchronously.
+    #[wasm_bindgen(js_name = saveWeights)]
+    pub async fn save_weights(&mut self) -> Result<String, JsValue> {
+        let trainer = self.trainer.take().ok_or_else(busy)?;
+        let result = trainer.state_dict().await;
+        let config = trainer.config.clone();
+        self.trainer = Some(trainer);
+        let dict = result.map_err(|e| error(ErrorKind::Backend, e))?;
+        Ok(weights::to_json(&config, &dict))
+    }
+
+    /// The current weights as a PyTorch `.pth` file (bytes for `torch.load` + `load_state_dict` of the
+    /// matching `torch.nn` module under the attribute name `gru`, `lstm` or `rnn`, and `fc`).
+    #[wasm_bindgen(js_name = savePth)]
+    pub async fn save_pth(&mut self) -> Result<Vec<u8>, JsValue> {
+        let trainer = self.trainer.take().ok_or_else(busy)?;
+        let result = trainer.state_dict().await;
+        self.trainer = Some(trainer);
+        let dict = result.map_err(|e| error(ErrorKind::Backend, e))?;
+        Ok(crate::pth::write_pth_bytes(&dict))
+    }
+
+    /// The backend in use, with the reason when it is a fallback.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    /// Epochs trained so far.
+    #[wasm_bindgen(getter)]
+    pub fn epoch(&self) -> usize {
+        self.trainer.as_ref().map_or(0, Trainer::epoch)
+    }
+
+    /// Changes the learning rate without resetting the run; the next epoch uses it.
+    #[wasm_bindgen(js_name = setLearningRate)]
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), JsValue> {
+        let mut checked = LabConfig::default();
+        checked
+            .set("lr", &lr.to_string())
+            .map_err(|e| invalid("lr", e))?;
+        self.trainer
+            .as_mut()
+            .ok_or_else(busy)?
+            .set_learning_rate(lr);
+        Ok(())
+    }
+
+    /// Trains one epoch; returns `{report: {epoch, loss, lr, grad_norm, ms}, backend}`. The loss is the
+    /// training pass's own; nothing is evaluated for drawing (that is [`Session::snapshot`]). The
+    /// trainer is taken out for the duration, so an overlapping call gets a `busy` error, never a
+    /// double borrow across the await.
+    ///
+    /// On WebGPU, an epoch that fails in the backend (a lost device, say) falls back to ndarray: the
+    /// run continues there from the last finished epoch's weights, history and learning rate, the
+    /// epoch is trained again, and `backend` in the result names the new backend and why.
+    pub async fn train(&mut self) -> Result<JsValue, JsValue> {
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let mut result = trainer.step_epoch().await;
+        let mut switched = None;
+        if let (Err(TrainError::Backend(why)), Some(checkpoint)) = (&result, &self.checkpoint) {
+            let epoch = checkpoint.history.len();
+            match Trainer::from_state_dict(
+                trainer.config.clone(),
+                &checkpoint.weights,
+                &ndarray_device(),
+            ) {
+                Ok(fallback) => {
+                    trainer = fallback
+                        .with_path(TrainingPath::Fused)
+                        .continue_from(checkpoint.history.clone(), checkpoint.scheduler.clone());
+                    self.device = ndarray_device();
+                    self.path = TrainingPath::Fused;
+                    self.checkpoint = None;
+                    let reason = why.lines().next().unwrap_or("unknown error").trim();
+                    self.backend = format!(
+                        "ndarray (WebGPU failed at epoch {}: {reason}; continued from epoch {epoch}'s weights)",
+                        epoch + 1
+                    );
+                    switched = Some(self.backend.clone());
+                    result = trainer.step_epoch().await;
+                }
+                Err(e) => {
+                    result = Err(TrainError::Backend(format!(
+                        "{why}; falling back failed: {e}"
+                    )))
+                }
+            }
+        }
+        // A checkpoint that cannot be read keeps the previous one (the fallback message names the
+        // epoch it continues from).
+        if result.is_ok()
+            && self.checkpoint.is_some()
+            && let Ok(checkpoint) = Checkpoint::of(&trainer).await
+        {
+            self.checkpoint = Some(checkpoint);
+        }
+        self.trainer = Some(trainer);
+        let report = result.map_err(train_error)?;
+        js(&Trained {
+            report,
+            backend: switched,
+        })
+    }
+
+    /// What the page draws of the model as it is now: `{epoch, lr, predictions, trace}` with every
+    /// window's prediction and the gates of window `sample` (one evaluation pass, no training).
+    pub async fn snapshot(&mut self, sample: usize) -> Result<JsValue, JsValue> {
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let evaluation = trainer.evaluate(&[sample]).await;
+        let (epoch, lr) = (trainer.epoch(), trainer.scheduler.lr);
+        self.trainer = Some(trainer);
+        let evaluation = evaluation.map_err(|e| error(ErrorKind::Backend, e))?;
+        js(&Snapshot {
+            epoch,
+            lr,
+            predictions: evaluation.predictions,
+            trace: evaluation.traces.into_iter().next(),
+        })
+    }
+}
+
+impl Session {
+    /// Replaces the run with `trainer`, fresh from the loaded `weights`.
+    fn start_over(&mut self, trainer: Trainer, weights: StateDict) {
+        if self.checkpoint.is_some() {
+            self.checkpoint = Some(Checkpoint::fresh(weights, &trainer));
+        }
+        self.trainer = Some(trainer);
+    }
+}

@@ -1,0 +1,13 @@
+// What can change between two frames, so that a panel redraws only for what it shows:
+//   'config'   a new config (a new run, a new series, another cell)
+//   'reports'  new epoch reports (loss, lr, ms)
+//   'snapshot' a new snapshot (predictions, gates)
+//   'sample'   another selected window
+//   'theme'    light/dark switched
+//   'size'     the canvases were resized (which clears them)
+export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size'];
+
+/** True when one of `kinds` is in the set `changed`. */
+export function touched(changed, ...kinds) {
+  return kinds.some((k) => changed.has(k));
+}

@@ -1,0 +1,88 @@
+// The toolbar (Step, Play/Pause, Reset, save and load) and the settings (one input per config field),
+// with the keyboard shortcuts. Controls only call the actions they are given; they hold no state.
+import { core } from './core.js';
+import { el } from './dom.js';
+
+const BUTTONS = ['step', 'play', 'reset'];
+
+const SETTINGS = {
+  hidden: { label: 'hidden units', type: 'number', min: 1, max: 128, step: 1 },
+  layers: { label: 'layers', type: 'select', options: ['1', '2', '3', '4'] },
+  // The cells come from the Rust registry (core.cells()), so a new cell needs no change here.
+  cell: { label: 'cell', type: 'select', options: () => core.cells().map((c) => ({ value: c.name, text: c.name, title: c.title })) },
+  lr: { label: 'learning rate', type: 'number', min: 0.00001, max: 1, step: 'any' },
+  dropout: { label: 'dropout', type: 'number', min: 0, max: 0.9, step: 0.05 },
+  window: { label: 'window', type: 'number', min: 2, max: 50, step: 1 },
+  epochs: { label: 'epochs', type: 'number', min: 1, max: 10000, step: 1 },
+  seed: { label: 'seed', type: 'number', min: 0, max: 4294967295, step: 1 },
+};
+
+/** The names a `controls` option may list. */
+export const CONTROL_NAMES = [...BUTTONS, ...Object.keys(SETTINGS)];
+
+/**
+ * Builds the bar. `ctx`: {id(name), on(target, type, fn), shown: [names], embed, keyboard};
+ * `actions`: {step, togglePlay, reset, save, savePth, load(file), change(name, value)}.
+ * Returns {element, setPlaying(playing), syncInputs(config)}.
+ */
+export function mountControls(ctx, actions) {
+  const buttons = {
+    step: el('button', { id: ctx.id('step'), type: 'button', text: 'Step ▸', title: 'train one epoch (→)' }),
+    play: el('button', { id: ctx.id('play'), type: 'button', text: 'Play ▶', title: 'train until paused (Space)' }),
+    reset: el('button', { id: ctx.id('reset'), type: 'button', text: 'Reset ↺', title: 're-initialise with the seed (R)' }),
+  };
+  const toolbar = el('div', { class: 'toolbar' }, BUTTONS.filter((b) => ctx.shown.includes(b)).map((b) => buttons[b]));
+  ctx.on(buttons.step, 'click', () => actions.step());
+  ctx.on(buttons.play, 'click', () => actions.togglePlay());
+  ctx.on(buttons.reset, 'click', () => actions.reset());
+  if (!ctx.embed) {
+    const save = el('button', { id: ctx.id('save'), type: 'button', class: 'secondary', text: 'Save weights', title: 'download this run as a GRU Lab weights file' });
+    const savePth = el('button', { id: ctx.id('save-pth'), type: 'button', class: 'secondary', text: 'Save .pth', title: 'download this run as a PyTorch state_dict (torch.load + load_state_dict)' });
+    const fileInput = el('input', { id: ctx.id('load'), type: 'file', accept: '.json,.pth,.pt,application/json', class: 'visually-hidden' });
+    const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI) or a PyTorch .pth' }, ['Load weights…', fileInput]);
+    toolbar.append(save, savePth, load);
+    ctx.on(save, 'click', () => actions.save());
+    ctx.on(savePth, 'click', () => actions.savePth());
+    ctx.on(fileInput, 'change', async () => {
+      const file = fileInput.files[0];
+      fileInput.value = '';
+      if (file) await actions.load(/\.pth?$/i.test(file.name) ? await file.arrayBuffer() : await file.text());
+    });
+  }
+
+  const inputs = {};
+  const settings = el('div', { class: 'settings' });
+  for (const [name, spec] of Object.entries(SETTINGS)) {
+    if (!ctx.shown.includes(name)) continue;
+    let input;
+    if (spec.type === 'select') {
+      const options = typeof spec.options === 'function' ? spec.options() : spec.options.map((o) => ({ value: o, text: o }));
+      input = el('select', { name, id: ctx.id(`cfg-${name}`) }, options.map((o) => el('option', o)));
+    } else {
+      input = el('input', { name, id: ctx.id(`cfg-${name}`), type: 'number', min: spec.min, max: spec.max, step: spec.step, inputmode: 'decimal' });
+    }
+    settings.append(el('label', {}, [el('span', { text: spec.label }), input]));
+    inputs[name] = input;
+    ctx.on(input, 'change', () => actions.change(name, input.value));
+  }
+
+  if (ctx.keyboard) {
+    ctx.on(document, 'keydown', (e) => {
+      if (e.target.closest && e.target.closest('input, select, textarea, button')) return;
+      if (e.key === ' ') { e.preventDefault(); actions.togglePlay(); }
+      else if (e.key === 'ArrowRight') { e.preventDefault(); actions.step(); }
+      else if (e.key === 'r' || e.key === 'R') { e.preventDefault(); actions.reset(); }
+    });
+  }
+
+  return {
+    element: el('div', { class: 'bar' }, [toolbar, settings]),
+    setPlaying(playing) {
+      buttons.play.textContent = playing ? 'Pause ❚❚' : 'Play ▶';
+      buttons.play.setAttribute('aria-pressed', String(playing));
+    },
+    syncInputs(config) {
+      for (const [name, input] of Object.entries(inputs)) input.value = String(config[name]);
+    },
+  };
+}

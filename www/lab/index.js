@@ -1,0 +1,74 @@
+// GRU Lab in a page: `mount` builds a lab (controls, status, panels) inside an element and returns its
+// handle. The lab trains in its own Web Worker and draws with the Rust drawing code (plotters on
+// canvases) on the main thread.
+//
+//   import { mount } from './www/lab/index.js';
+//   const lab = await mount(element, { hidden: 16, layers: 1, epochs: 50 });
+//   lab.step(); lab.play(); lab.pause(); lab.reset(); lab.setLearningRate(0.003);
+//   lab.onReport((r) => console.log(r.epoch, r.loss)); lab.destroy();
+//
+// The parts: options.js (what a lab is given), run.js + worker.js (one run: a worker, a model),
+// store.js (what the run reported), view.js (one lab: draws the run), controls.js, status.js and
+// panels/ (one file per panel).
+import { wasmReady, core } from './core.js';
+import { PAGE_KEYS, pageOptions, optionsToQuery } from './options.js';
+import { LabView } from './view.js';
+
+export { PAGE_KEYS, PANELS, CONTROLS, optionsToQuery } from './options.js';
+
+/** The public handle returned by `mount` (documented in EMBEDDING.md). */
+function handle(lab) {
+  return {
+    step: () => lab.step(),
+    play: () => lab.play(),
+    pause: () => lab.pause(),
+    reset: () => lab.reset(),
+    setLearningRate: (lr) => lab.setLearningRate(lr),
+    /** The run as GRU Lab weights-file text (also offered as a download). */
+    saveWeights: () => lab.saveWeights(),
+    savePth: () => lab.savePth(),
+    /** Starts over from weights-file text or .pth bytes; resolves false (with a message shown) for a bad file. */
+    loadWeights: (file) => lab.loadWeights(file),
+    /** Every epoch with every field, predictions and gates included (Play evaluates each epoch for it). */
+    onEpoch: (cb) => lab.onEpoch(cb),
+    /** Every epoch's report only: {epoch, loss, lr, gradNorm, ms, backend}. Free for Play. */
+    onReport: (cb) => lab.onReport(cb),
+    destroy: () => lab.destroy(),
+    /** Epochs reported so far (the counter). */
+    get epoch() { return lab.store.epoch; },
+    /** The training loss of every epoch so far. */
+    get losses() { return [...lab.store.losses]; },
+    /** Epochs the worker's trainer has run, as far as the page has heard (equals `epoch` when idle). */
+    get trainedEpochs() { return lab.run.trainedEpochs; },
+    /** The epoch whose predictions and gates are on screen (behind `epoch` while playing). */
+    get drawnEpoch() { return lab.drawnEpoch; },
+    get playing() { return lab.playing; },
+    /** Bytes of the training worker's wasm memory. */
+    workerMemory: () => lab.run.memory(),
+    get config() { return { ...lab.config }; },
+    get backend() { return lab.backendName; },
+  };
+}
+
+/**
+ * Mounts a lab in `element`. With `options.query` (a URL query string) bad values are shown in the
+ * lab's message area and the defaults are used; with plain options a bad value rejects the promise
+ * with an Error naming the option and the allowed values.
+ */
+export async function mount(element, options = {}) {
+  if (!(element instanceof Element)) throw new Error('mount: element must be a DOM Element');
+  await wasmReady;
+  const { query, ids = false, syncUrl = false, keyboard = false, ...rest } = options;
+  const strict = query === undefined;
+  const text = strict ? optionsToQuery(rest) : query;
+  const errors = [];
+  const page = pageOptions(text, errors);
+  const validated = core.applyQuery(undefined, text, PAGE_KEYS);
+  errors.push(...validated.errors.map((e) => e.message));
+  if (strict && errors.length) throw new Error(errors.join('\n'));
+  const lab = new LabView(element, validated.config, page, { ids, syncUrl, keyboard });
+  if (errors.length) lab.status.showError(`${errors.join('\n')}\nUsing the default for each of these.`);
+  await lab.start();
+  lab.syncUrl();
+  return handle(lab);
+}

@@ -1,0 +1,75 @@
+// The lab's options: the model config (validated by Rust, core.applyQuery) and the page keys that only
+// the page reads (backend, embed, panels, controls, sample). A URL query and the JS API's options object
+// are two spellings of the same thing.
+import { PANEL_IDS } from './panels/index.js';
+import { CONTROL_NAMES } from './controls.js';
+
+/** Query keys that belong to the page, not to the model config. */
+export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample'];
+export const PANELS = PANEL_IDS;
+export const CONTROLS = CONTROL_NAMES;
+const CONFIG_FIELDS = ['hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed'];
+const BACKENDS = ['auto', 'webgpu', 'ndarray'];
+/** Options of `mount` that are not in a query: how the lab binds to the page around it. */
+const MOUNT_ONLY = ['ids', 'syncUrl'];
+
+/** Splits `a,b` lists and checks every entry against `allowed`. */
+function parseList(name, value, allowed) {
+  const items = (Array.isArray(value) ? value : String(value).split(',')).map((s) => String(s).trim()).filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item)) {
+      throw new Error(`${name}: "${item}" is not allowed; ${name} must be a list of ${allowed.join(', ')}`);
+    }
+  }
+  return items;
+}
+
+/** Reads the page keys of a query string. Bad values become messages in `errors`; defaults stay. */
+export function pageOptions(query, errors) {
+  const params = new URLSearchParams(query);
+  const page = { backend: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0 };
+  const backend = params.get('backend');
+  if (backend !== null) {
+    if (BACKENDS.includes(backend)) page.backend = backend;
+    else errors.push(`backend = "${backend}" is not allowed: backend must be one of ${BACKENDS.join(', ')}`);
+  }
+  page.embed = params.get('embed') === '1';
+  for (const key of ['panels', 'controls']) {
+    if (params.has(key)) {
+      try {
+        page[key] = parseList(key, params.get(key), key === 'panels' ? PANELS : CONTROLS);
+      } catch (e) {
+        errors.push(e.message);
+      }
+    }
+  }
+  if (params.has('sample')) {
+    const s = Number(params.get('sample'));
+    if (Number.isInteger(s) && s >= 0) page.sample = s;
+    else errors.push(`sample = "${params.get('sample')}" is not allowed: sample must be an integer from 0`);
+  }
+  return page;
+}
+
+/** Turns JS API options into a query string; unknown options or wrong types throw a named Error. */
+export function optionsToQuery(options = {}) {
+  const known = [...CONFIG_FIELDS, ...PAGE_KEYS, ...MOUNT_ONLY];
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(options)) {
+    if (!known.includes(key)) {
+      throw new Error(`option "${key}" is unknown: options are ${known.join(', ')}`);
+    }
+    if (MOUNT_ONLY.includes(key)) continue;
+    if (key === 'panels' || key === 'controls') {
+      params.set(key, parseList(key, value, key === 'panels' ? PANELS : CONTROLS).join(','));
+    } else if (key === 'embed') {
+      params.set(key, value ? '1' : '0');
+    } else {
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new Error(`option "${key}" has type ${typeof value}: ${key} must be a number or a string`);
+      }
+      params.set(key, String(value));
+    }
+  }
+  return params.toString();
+}

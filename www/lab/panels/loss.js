@@ -1,0 +1,21 @@
+// The training loss of every epoch so far, log scale, with the learning rate.
+import { core } from '../core.js';
+import { touched } from '../changes.js';
+
+export default {
+  id: 'loss',
+  title: 'Training loss',
+  mount(ctx) {
+    const { section, canvas } = ctx.canvasPanel(this, 'training loss per epoch, log scale');
+    return {
+      section,
+      canvas,
+      draw({ config, store, dark, dpr }, changed) {
+        if (!touched(changed, 'config', 'reports', 'theme', 'size')) return false;
+        const latest = store.latest();
+        core.drawLoss(canvas, store.losses, latest ? latest.lr : config.lr, config.epochs, dark, dpr);
+        return true;
+      },
+    };
+  },
+};

@@ -1,0 +1,147 @@
+// One run: one training worker (worker.js), one model. It trains on its own while playing and streams
+// small per-epoch reports to `onReport`; everything else is a request answered by a promise. Reports
+// of an older run (before a create or a load) never reach the subscriber: each run has a token and the
+// worker tags what it streams with it.
+
+/** A failed request, typed as the worker sent it: `kind` is busy, diverged, backend, refused, invalid,
+ * crash (the worker's wasm trapped: start a new worker) or error. */
+export class RunError extends Error {
+  constructor({ kind, message, field }) {
+    super(message);
+    this.name = 'RunError';
+    this.kind = kind;
+    if (field) this.field = field;
+  }
+}
+
+export class Run {
+  /**
+   * @param {object} handlers
+   * @param {(msg: {report, backend, snapshot?}) => void} handlers.onReport  every epoch of Play
+   * @param {(msg: {epoch, reason, error?}) => void} handlers.onStopped  Play ended by itself (done, error)
+   * @param {(text: string) => void} handlers.onFailure  the worker itself failed to load or run
+   */
+  constructor({ onReport, onStopped, onFailure }) {
+    this.handlers = { onReport, onStopped, onFailure };
+    this.requests = new Map();
+    this.nextRequest = 1;
+    this.token = 0;
+    /** The highest epoch the worker has said its trainer reached. */
+    this.trainedEpochs = 0;
+    this.startWorker();
+  }
+
+  /** A fresh worker (after a crash); requests still waiting on the old one are rejected. */
+  startWorker() {
+    if (this.worker) this.worker.terminate();
+    this.rejectAll('training worker restarted');
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e) => this.receive(e.data);
+    this.worker.onerror = (e) => this.handlers.onFailure(`training worker failed: ${e.message || 'unknown error'}`);
+  }
+
+  rejectAll(why) {
+    for (const { reject } of this.requests.values()) reject(new RunError({ kind: 'error', message: why }));
+    this.requests.clear();
+  }
+
+  request(type, payload = {}, transfer = []) {
+    const id = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.requests.set(id, { resolve, reject });
+      this.worker.postMessage({ id, type, ...payload }, transfer);
+    });
+  }
+
+  receive(msg) {
+    if (msg.type === 'report' || msg.type === 'stopped') {
+      if (msg.token !== this.token) return;
+      if (msg.type === 'report') {
+        this.trainedEpochs = msg.report.epoch;
+        this.handlers.onReport(msg);
+      } else {
+        this.trainedEpochs = msg.epoch;
+        this.handlers.onStopped({ ...msg, error: msg.error && new RunError(msg.error) });
+      }
+      return;
+    }
+    const pending = this.requests.get(msg.id);
+    if (!pending) return;
+    this.requests.delete(msg.id);
+    if (msg.ok) pending.resolve(msg.result);
+    else pending.reject(new RunError(msg.error));
+  }
+
+  /** A new model of `config`; resolves `{backend}` (with the reason when it is a fallback). */
+  async create(config, backend) {
+    this.token++;
+    this.trainedEpochs = 0;
+    return this.request('create', { token: this.token, config, backend });
+  }
+
+  /** One epoch and its snapshot: `{report, backend, snapshot}`. */
+  async step(sample) {
+    const result = await this.request('step', { sample });
+    this.trainedEpochs = result.report.epoch;
+    return result;
+  }
+
+  /** Predictions and the gates of window `sample` now: `{epoch, lr, predictions, trace, ms}`. */
+  async snapshot(sample) {
+    const snap = await this.request('snapshot', { sample });
+    this.trainedEpochs = Math.max(this.trainedEpochs, snap.epoch);
+    return snap;
+  }
+
+  /** Trains until `until` epochs or a pause; with `every`, each report carries its snapshot of window
+   * `sample`. Called again while playing, it changes `until`, `sample` and `every` for the next epoch. */
+  play({ until, sample, every }) {
+    this.request('play', { until, sample, every }).catch(() => {});
+  }
+
+  /** Stops at the next epoch boundary; resolves `{epoch}` once the worker has stopped. */
+  async pause() {
+    const { epoch } = await this.request('pause');
+    this.trainedEpochs = epoch;
+    return { epoch };
+  }
+
+  setLearningRate(lr) {
+    return this.request('lr', { lr });
+  }
+
+  /** Starts over from weights-file text or `.pth` bytes; resolves the file's config. A refused file
+   * leaves the current run as it was (its token too). */
+  async load(file) {
+    const previous = this.token;
+    this.token++;
+    try {
+      const config = typeof file === 'string'
+        ? await this.request('load', { token: this.token, text: file })
+        : await this.request('loadPth', { token: this.token, bytes: file }, [file]);
+      this.trainedEpochs = 0;
+      return config;
+    } catch (e) {
+      this.token = previous;
+      throw e;
+    }
+  }
+
+  save() {
+    return this.request('save');
+  }
+
+  savePth() {
+    return this.request('savePth');
+  }
+
+  /** Bytes of the worker's wasm memory (the soak test reads it). */
+  memory() {
+    return this.request('memory');
+  }
+
+  terminate() {
+    this.worker.terminate();
+    this.rejectAll('lab destroyed');
+  }
+}

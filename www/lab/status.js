@@ -1,0 +1,67 @@
+// The status line (epoch, loss, lr, ms/epoch, parameters, backend), the message area for errors and
+// the polite live region that reads progress to screen readers.
+import { el } from './dom.js';
+
+/** `ctx`: {id(name), embed}. */
+export function mountStatus(ctx) {
+  const message = el('div', { id: ctx.id('message'), class: 'message', role: 'alert', hidden: true });
+  const badge = el('span', { id: ctx.id('backend'), class: 'badge', text: 'starting…' });
+  const epoch = el('span', { id: ctx.id('epoch'), text: '0' });
+  const loss = el('span', { id: ctx.id('loss'), text: '–' });
+  const epochs = el('span', { text: '' });
+  const lr = el('span', { text: '' });
+  const ms = el('span', { text: '–' });
+  const params = el('span', { text: '' });
+  const line = el('div', { class: 'status' }, [
+    'epoch ', epoch, '/', epochs, ' · loss ', loss, ' · lr ', lr,
+    ' · ', ms, ' ms/epoch · ', params, ' parameters · ', badge,
+  ]);
+  const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
+  let fullLink = null;
+  if (ctx.embed) {
+    fullLink = el('a', { class: 'open-full', target: '_blank', rel: 'noopener', text: 'open full lab ↗' });
+    line.append(' · ', fullLink);
+  }
+  let announced = 0;
+
+  return {
+    message,
+    line,
+    live,
+    /** The config's static facts: epochs, parameter count, the "open full lab" link. */
+    setConfig({ epochs: total, parameters, fullHref }) {
+      epochs.textContent = String(total);
+      params.textContent = parameters.toLocaleString('en-US');
+      if (fullLink) fullLink.href = fullHref;
+    },
+    /** The newest report (or null) and the learning rate the next epoch uses. */
+    setProgress(latest, nextLr) {
+      epoch.textContent = String(latest ? latest.epoch : 0);
+      loss.textContent = latest ? latest.loss.toFixed(6) : '–';
+      lr.textContent = nextLr.toPrecision(3);
+      ms.textContent = latest ? latest.ms.toFixed(latest.ms < 10 ? 1 : 0) : '–';
+    },
+    /** Reads the progress out every 10 epochs while playing, every epoch otherwise, and at the end. */
+    announce(latest, playing, total) {
+      if (!latest || latest.epoch < announced) announced = 0;
+      if (!latest || latest.epoch === announced) return;
+      if (!playing || Math.floor(latest.epoch / 10) > Math.floor(announced / 10) || latest.epoch === total) {
+        live.textContent = `epoch ${latest.epoch}, loss ${latest.loss.toFixed(6)}`;
+      }
+      announced = latest.epoch;
+    },
+    setBackend(name, fallback) {
+      badge.textContent = name;
+      badge.title = name;
+      badge.classList.toggle('fallback', fallback);
+    },
+    showError(text) {
+      message.textContent = text;
+      message.hidden = false;
+    },
+    clearMessage() {
+      message.hidden = true;
+      message.textContent = '';
+    },
+  };
+}

@@ -1,0 +1,193 @@
+// The training worker: owns one GRU Lab `Session` (Rust, src/web/session.rs) and runs the page's
+// requests one at a time, in arrival order, so epochs never overlap and the page's main thread only
+// draws. While playing it trains epoch after epoch on its own and streams each epoch's small report;
+// the heavy snapshot (predictions, gates) is evaluated only when the page asks for one.
+//
+// Requests (each answered {id, ok: true, result} or {id, ok: false, error: {kind, message, field?}}):
+//   {type: 'create', token, config, backend: 'auto'|'webgpu'|'ndarray'} → {backend, epoch}
+//   {type: 'step', sample}          one epoch and its snapshot → {report, backend, snapshot}
+//   {type: 'snapshot', sample}      → {epoch, lr, predictions, trace, ms}
+//   {type: 'play', until, sample, every}  train until `until` epochs or a pause; `every`: a snapshot
+//                                   with every report (for onEpoch subscribers) → null at once
+//   {type: 'pause'}                 → {epoch}, answered at the next epoch boundary
+//   {type: 'lr', lr}                applies from the next epoch on
+//   {type: 'load', token, text} / {type: 'loadPth', token, bytes} → the file's config
+//   {type: 'save'} → weights-file text;  {type: 'savePth'} → .pth bytes;  {type: 'memory'} → {wasmBytes}
+// Streamed while playing (tagged with the token of the run they belong to):
+//   {type: 'report', token, report, backend, snapshot?}
+//   {type: 'stopped', token, epoch, reason: 'done'|'error', error?}
+// Error kinds: the Rust session's (busy, diverged, backend, refused, invalid), 'crash' for a trapped
+// wasm instance (a Rust panic: this worker is done for), 'error' for anything else.
+//
+// Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
+// only when a WebGPU adapter exists.
+const MODULES = {
+  cpu: { js: '../../cpu/gru-lab.js', wasm: '../../cpu/gru-lab_bg.wasm' },
+  full: { js: '../../gru-lab.js', wasm: '../../gru-lab_bg.wasm' },
+};
+const KINDS = ['busy', 'diverged', 'backend', 'refused', 'invalid'];
+const loaded = {};
+
+function load(which) {
+  if (!loaded[which]) {
+    const { js, wasm } = MODULES[which];
+    loaded[which] = import(js).then(async (bindings) => {
+      const exports = await bindings.default({ module_or_path: new URL(wasm, import.meta.url) });
+      return { ...bindings, memory: exports.memory };
+    });
+  }
+  return loaded[which];
+}
+
+let session = null;
+let memory = null;
+/** The run the session belongs to (the page's token); streamed messages carry it. */
+let token = 0;
+/** Requests run one after another on this chain. */
+let queue = Promise.resolve();
+/** While playing: {until, sample, every}. Set and cleared as requests arrive, read at epoch boundaries. */
+let playing = null;
+/** True while an epoch of Play is queued or running (at most one at a time). */
+let pumping = false;
+// The next epoch of Play is queued from a macrotask, so requests that arrived during an epoch
+// (pause, snapshot, lr) are queued before it and run at the epoch boundary.
+const tick = new MessageChannel();
+tick.port1.onmessage = () => enqueue(playEpoch);
+
+// Every GPUDevice that Burn's wgpu backend opens in this worker. A lost device makes the next epoch
+// fail, and the Rust session falls back to ndarray; the list lets the browser test force a loss with
+// GPUDevice.destroy().
+self.gruLabGpuDevices = [];
+if (self.GPUAdapter) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    self.gruLabGpuDevices.push(device);
+    return device;
+  };
+}
+
+async function webgpuAdapter() {
+  if (!('gpu' in navigator) || !navigator.gpu) return 'this browser has no WebGPU';
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    return adapter ? null : 'no WebGPU adapter';
+  } catch (e) {
+    return `WebGPU adapter request failed: ${e.message || e}`;
+  }
+}
+
+/** An exception as the page receives it: `{kind, message, field?}`. */
+function typed(e) {
+  if (e instanceof WebAssembly.RuntimeError) return { kind: 'crash', message: `${e.name}: ${e.message}` };
+  const kind = e && KINDS.includes(e.name) ? e.name : 'error';
+  const error = { kind, message: String(e && e.message ? e.message : e) };
+  if (e && typeof e.field === 'string') error.field = e.field;
+  return error;
+}
+
+async function snapshot(sample) {
+  const started = performance.now();
+  const snap = await session.snapshot(sample);
+  snap.ms = performance.now() - started;
+  return snap;
+}
+
+/** One epoch of Play, then the next one is queued if still playing. */
+async function playEpoch() {
+  if (!playing || !session) {
+    pumping = false;
+    return;
+  }
+  if (session.epoch >= playing.until) {
+    playing = null;
+    pumping = false;
+    self.postMessage({ type: 'stopped', token, epoch: session.epoch, reason: 'done' });
+    return;
+  }
+  try {
+    const { sample, every } = playing;
+    const message = { type: 'report', token, ...await session.train() };
+    if (every) message.snapshot = await snapshot(sample);
+    self.postMessage(message);
+  } catch (e) {
+    playing = null;
+    pumping = false;
+    self.postMessage({ type: 'stopped', token, epoch: session.epoch, reason: 'error', error: typed(e) });
+    return;
+  }
+  if (playing) tick.port2.postMessage(null);
+  else pumping = false;
+}
+
+async function handle(msg) {
+  switch (msg.type) {
+    case 'create': {
+      let backend = msg.backend === 'ndarray' ? 'ndarray' : 'webgpu';
+      let note = null;
+      if (backend === 'webgpu') {
+        note = await webgpuAdapter();
+        if (note) backend = 'ndarray';
+      }
+      const module = await load(backend === 'webgpu' ? 'full' : 'cpu');
+      memory = module.memory;
+      if (session) session.free();
+      session = null;
+      session = await module.Session.create(msg.config, backend);
+      token = msg.token;
+      return { backend: note ? `ndarray (${note})` : session.backend, epoch: 0 };
+    }
+    case 'step': {
+      const trained = await session.train();
+      return { ...trained, snapshot: await snapshot(msg.sample) };
+    }
+    case 'snapshot':
+      return await snapshot(msg.sample);
+    case 'play':
+    case 'pause':
+      return { epoch: session ? session.epoch : 0 };
+    case 'load':
+    case 'loadPth': {
+      const config = msg.type === 'load' ? session.loadWeights(msg.text) : session.loadPth(new Uint8Array(msg.bytes));
+      token = msg.token;
+      return config;
+    }
+    case 'save':
+      return await session.saveWeights();
+    case 'savePth':
+      return await session.savePth();
+    case 'memory':
+      return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
+    case 'lr':
+      session.setLearningRate(msg.lr);
+      return null;
+    default:
+      throw new Error(`unknown request ${msg.type}`);
+  }
+}
+
+function enqueue(job) {
+  queue = queue.then(job);
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  // Play state changes as requests arrive; the epoch running now finishes first either way.
+  if (msg.type === 'play') {
+    playing = { until: msg.until, sample: msg.sample, every: msg.every };
+    if (!pumping) {
+      pumping = true;
+      tick.port2.postMessage(null);
+    }
+  } else if (['pause', 'create', 'load', 'loadPth'].includes(msg.type)) {
+    playing = null;
+  }
+  enqueue(async () => {
+    try {
+      const result = await handle(msg);
+      self.postMessage({ id: msg.id, ok: true, result });
+    } catch (e) {
+      self.postMessage({ id: msg.id, ok: false, error: typed(e) });
+    }
+  });
+};
