@@ -167,8 +167,11 @@ test('a learning-rate change during Play applies from the next epoch, without a 
   const { seen, changedAt } = reports;
   assert.deepEqual(seen.map((r) => r.epoch), Array.from({ length: seen.length }, (_, i) => i + 1), 'no reset, no gap');
   assert.ok(seen.slice(0, 4).every((r) => r.lr === 0.01), JSON.stringify(seen.slice(0, 4)));
-  assert.ok(seen.slice(changedAt).every((r) => r.lr === 0.003), `after epoch ${changedAt}: ${JSON.stringify(seen.slice(changedAt))}`);
-  assert.match(await page.textContent('.status'), /lr 0\.00300/);
+  // The first epoch after the change reports the new rate; the plateau scheduler may halve it later.
+  assert.equal(seen[changedAt].lr, 0.003, `epoch ${changedAt + 1}: ${JSON.stringify(seen[changedAt])}`);
+  const halvings = seen.slice(changedAt).map((r) => Math.log2(0.003 / r.lr));
+  assert.ok(halvings.every((k) => Math.abs(k - Math.round(k)) < 1e-9 && k >= 0), JSON.stringify(seen.slice(changedAt)));
+  assert.match(await page.textContent('.status'), new RegExp(`lr ${seen.at(-1).lr.toPrecision(3).replace('.', '\\.')}`));
   assert.deepEqual(page.problems, []);
   await page.close();
 });

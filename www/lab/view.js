@@ -14,8 +14,12 @@ import { ALL_CHANGES } from './changes.js';
 import { PAGE_KEYS } from './options.js';
 
 /** While playing, the next snapshot is asked for no sooner than this many times the last snapshot's
- * own evaluation time after it arrived: evaluation then takes at most ~1/10 of the worker's time. */
+ * cost (its evaluation in the worker and its drawing here) after it arrived: snapshots then take at
+ * most ~1/10 of the time, and training keeps the rest. */
 const SNAPSHOT_SPACING = 10;
+/** While playing, the lab draws at most every this many ms (30 frames a second): every frame it
+ * skips leaves the CPU (and the compositor's) to training. */
+const PLAY_FRAME_MS = 1000 / 30 - 2;
 /** Main-thread milliseconds a frame may spend drawing before the remaining panels wait a frame. */
 const FRAME_BUDGET_MS = 4;
 
@@ -40,8 +44,11 @@ export class LabView {
     /** The learning rate the next epoch uses (the status line shows it). */
     this.lr = config.lr;
     this.frame = 0;
+    this.renderedAt = 0;
     this.snapshotInFlight = false;
     this.nextSnapshotAt = 0;
+    /** Main-thread ms the snapshot panels took to draw the last snapshot. */
+    this.snapshotDrawMs = 0;
     /** The epoch of the oldest snapshot on screen (each snapshot panel knows its own). */
     this.drawnEpoch = 0;
     this.dark = window.matchMedia('(prefers-color-scheme: dark)');
@@ -166,11 +173,22 @@ export class LabView {
     this.frame = 0;
     if (this.destroyed || !this.series) return;
     const started = performance.now();
+    const lastEpoch = this.store.epoch >= this.config.epochs;
+    if (this.playing && !all && !lastEpoch && started - this.renderedAt < PLAY_FRAME_MS) {
+      this.frame = requestAnimationFrame(() => this.render());
+      return;
+    }
+    this.renderedAt = started;
+    const latest = this.store.latest();
+    this.status.setProgress(latest, this.lr);
+    this.status.announce(latest, this.playing, this.config.epochs);
     const view = this.viewState();
     const drawn = [];
+    let snapshotDrawMs = 0;
     for (const panel of this.panels) {
       if (!panel.changed.size) continue;
-      if (!all && drawn.length && performance.now() - started > FRAME_BUDGET_MS) {
+      const before = performance.now();
+      if (!all && drawn.length && before - started > FRAME_BUDGET_MS) {
         this.invalidate();
         break;
       }
@@ -181,13 +199,14 @@ export class LabView {
       } catch (e) {
         this.status.showError(`drawing failed: ${e.message}`);
       }
-      if (panel.snapshot) panel.drawnEpoch = view.snapshot ? view.snapshot.epoch : 0;
+      if (panel.snapshot) {
+        panel.drawnEpoch = view.snapshot ? view.snapshot.epoch : 0;
+        snapshotDrawMs += performance.now() - before;
+      }
     }
+    if (snapshotDrawMs > 0) this.snapshotDrawMs = snapshotDrawMs;
     const shown = this.panels.filter((p) => p.snapshot).map((p) => p.drawnEpoch);
     this.drawnEpoch = shown.length ? Math.min(...shown) : this.store.epoch;
-    const latest = this.store.latest();
-    this.status.setProgress(latest, this.lr);
-    this.status.announce(latest, this.playing, this.config.epochs);
     if (drawn.length) {
       // For `make bench`: the main-thread time of each frame that drew, and what it drew.
       performance.measure('gru-lab:draw', { start: started, detail: { drawn, epoch: this.store.epoch, drawnEpoch: this.drawnEpoch } });
@@ -209,13 +228,17 @@ export class LabView {
     this.snapshotInFlight = true;
     this.run.snapshot(sample).then((next) => {
       this.snapshotInFlight = false;
-      if (generation !== this.generation || this.destroyed) return;
-      this.nextSnapshotAt = performance.now() + SNAPSHOT_SPACING * next.ms;
+      if (this.destroyed) return;
+      // An answer for an older run: drop it, and ask again for the run now on screen.
+      if (generation !== this.generation) return this.invalidate();
+      this.nextSnapshotAt = performance.now() + SNAPSHOT_SPACING * (next.ms + this.snapshotDrawMs);
       this.store.setSnapshot(next, sample);
       this.invalidate('snapshot');
     }, (e) => {
       this.snapshotInFlight = false;
-      if (generation === this.generation && !this.destroyed) this.fail(e);
+      if (this.destroyed) return;
+      if (generation === this.generation) this.fail(e);
+      else this.invalidate();
     });
   }
 

@@ -47,12 +47,16 @@ let token = 0;
 let queue = Promise.resolve();
 /** While playing: {until, sample, every}. Set and cleared as requests arrive, read at epoch boundaries. */
 let playing = null;
-/** True while an epoch of Play is queued or running (at most one at a time). */
+/** True while a slice of Play is queued or running (at most one at a time). */
 let pumping = false;
-// The next epoch of Play is queued from a macrotask, so requests that arrived during an epoch
-// (pause, snapshot, lr) are queued before it and run at the epoch boundary.
+/** A slice of Play: short epochs run back to back for this long before the worker yields, so that a
+ * 3 ms epoch does not pay a task switch each; a pause or a snapshot request waits at most this long
+ * plus one epoch. */
+const SLICE_MS = 4;
+// The next slice of Play is queued from a macrotask, so requests that arrived during a slice (pause,
+// snapshot, lr) are queued before it and run at an epoch boundary.
 const tick = new MessageChannel();
-tick.port1.onmessage = () => enqueue(playEpoch);
+tick.port1.onmessage = () => enqueue(playSlice);
 
 // Every GPUDevice that Burn's wgpu backend opens in this worker. A lost device makes the next epoch
 // fail, and the Rust session falls back to ndarray; the list lets the browser test force a loss with
@@ -93,30 +97,35 @@ async function snapshot(sample) {
   return snap;
 }
 
-/** One epoch of Play, then the next one is queued if still playing. */
+/** One epoch of Play and its report; false when Play is over (done, paused, or an error). */
 async function playEpoch() {
-  if (!playing || !session) {
-    pumping = false;
-    return;
-  }
+  if (!playing || !session) return false;
   if (session.epoch >= playing.until) {
     playing = null;
-    pumping = false;
     self.postMessage({ type: 'stopped', token, epoch: session.epoch, reason: 'done' });
-    return;
+    return false;
   }
   try {
     const { sample, every } = playing;
     const message = { type: 'report', token, ...await session.train() };
     if (every) message.snapshot = await snapshot(sample);
     self.postMessage(message);
+    return true;
   } catch (e) {
     playing = null;
-    pumping = false;
     self.postMessage({ type: 'stopped', token, epoch: session.epoch, reason: 'error', error: typed(e) });
-    return;
+    return false;
   }
-  if (playing) tick.port2.postMessage(null);
+}
+
+/** Epochs of Play back to back for up to SLICE_MS, then a yield (the next slice is queued from a
+ * macrotask) so that the requests that arrived meanwhile run at this epoch boundary. */
+async function playSlice() {
+  const started = performance.now();
+  let going;
+  do going = await playEpoch();
+  while (going && performance.now() - started < SLICE_MS);
+  if (going && playing) tick.port2.postMessage(null);
   else pumping = false;
 }
 
