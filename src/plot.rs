@@ -8,6 +8,7 @@ use crate::cells::{CellKind, Quantity};
 use crate::trace::SampleTrace;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Any drawing failure, as text (the backends' error types differ).
 pub type PlotResult = Result<(), String>;
@@ -26,6 +27,9 @@ pub struct Theme {
     pub prediction: RGBColor,
     pub error: RGBColor,
     pub loss: RGBColor,
+    /// The gate heatmaps' diverging scale: low end, midpoint, high end. The midpoint is near the
+    /// background, so that a value at the middle of its range recedes on either theme.
+    pub heat: [RGBColor; 3],
     /// Device pixels per CSS pixel (`devicePixelRatio`): every size below is multiplied by it, so the
     /// page's canvases can be drawn at full resolution and stay crisp on HiDPI screens.
     pub scale: f64,
@@ -40,6 +44,12 @@ impl Theme {
         prediction: RGBColor(213, 94, 0),
         error: RGBColor(0, 158, 115),
         loss: RGBColor(0, 114, 178),
+        // ColorBrewer PuOr ends around a neutral grey-white centre (colour-blind safe).
+        heat: [
+            RGBColor(84, 39, 136),
+            RGBColor(247, 247, 247),
+            RGBColor(179, 88, 6),
+        ],
         scale: 1.0,
     };
     pub const DARK: Theme = Theme {
@@ -50,6 +60,12 @@ impl Theme {
         prediction: RGBColor(230, 159, 0),
         error: RGBColor(0, 158, 115),
         loss: RGBColor(86, 180, 233),
+        // The same hues, lightened, around a centre just above the dark background.
+        heat: [
+            RGBColor(167, 152, 222),
+            RGBColor(44, 47, 54),
+            RGBColor(244, 164, 68),
+        ],
         scale: 1.0,
     };
 
@@ -92,7 +108,55 @@ fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
-/// Prediction against the truth over the whole series; `selected` marks the window whose gates are shown.
+/// Labels for a time axis: whole numbers when the axis spans several units (`20`, not a clipped `20.0`).
+fn time_label(span: f64) -> impl Fn(&f64) -> String {
+    move |v| {
+        if span >= 5.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    }
+}
+
+/// A caption in coloured parts, centred at the top of `area`: the prediction chart's title names its
+/// series in their line colours, so it is also the legend (a legend box covered a third of a small chart).
+fn draw_caption<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    parts: &[(&str, RGBColor)],
+) -> PlotResult {
+    let style = |colour: RGBColor| ("sans-serif", theme.px(15.0)).into_font().color(&colour);
+    // Text measurement drops leading and trailing spaces: measure a space between two letters.
+    let width = |text: &str, colour: RGBColor| {
+        area.estimate_text_size(text, &style(colour))
+            .map_or(0, |(w, _)| w as i32)
+    };
+    let space = width("x x", theme.foreground) - width("xx", theme.foreground);
+    let widths: Vec<i32> = parts
+        .iter()
+        .map(|(text, colour)| {
+            let spaces = text.len() - text.trim_start().len() + text.len() - text.trim_end().len();
+            width(text.trim(), *colour) + spaces as i32 * space
+        })
+        .collect();
+    let total: i32 = widths.iter().sum();
+    let mut x = (area.dim_in_pixel().0 as i32 - total) / 2;
+    for ((text, colour), w) in parts.iter().zip(widths) {
+        let lead = (text.len() - text.trim_start().len()) as i32 * space;
+        area.draw(&Text::new(
+            text.trim(),
+            ((x + lead).max(0), theme.px(6.0) as i32),
+            style(*colour),
+        ))
+        .map_err(fail)?;
+        x += w;
+    }
+    Ok(())
+}
+
+/// Prediction against the truth over the whole series; `selected` marks the sample whose gates are
+/// shown. The caption names the two series in their colours (it is the legend).
 pub fn draw_prediction<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -103,15 +167,22 @@ pub fn draw_prediction<DB: DrawingBackend>(
 ) -> PlotResult {
     let (t0, t1) = min_max(times.iter().copied());
     let (lo, hi) = min_max(truth.iter().chain(predictions).map(|&v| v as f64));
-    // Headroom above the curves for the legend.
     let pad = (hi - lo) * 0.1;
-    let top = hi + (hi - lo) * 0.45;
-    let mut chart = ChartBuilder::on(area)
-        .caption("Sine wave: truth and prediction", theme.text(15))
+    let (head, body) = area.split_vertically(theme.px(28.0));
+    let mut parts = vec![("Sine wave: ", theme.foreground), ("truth", theme.truth)];
+    if !predictions.is_empty() {
+        parts.extend([
+            (" and ", theme.foreground),
+            ("prediction", theme.prediction),
+        ]);
+    }
+    draw_caption(&head, theme, &parts)?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(theme.px(8.0))
+        .margin_right(theme.px(18.0))
         .x_label_area_size(theme.px(36.0))
         .y_label_area_size(theme.px(44.0))
-        .build_cartesian_2d(t0..t1, (lo - pad)..top)
+        .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))
         .map_err(fail)?;
     chart
         .configure_mesh()
@@ -120,6 +191,7 @@ pub fn draw_prediction<DB: DrawingBackend>(
         .axis_style(theme.foreground)
         .label_style(theme.text(12))
         .y_labels(5)
+        .x_label_formatter(&time_label(t1 - t0))
         .x_desc("t")
         .draw()
         .map_err(fail)?;
@@ -146,28 +218,15 @@ pub fn draw_prediction<DB: DrawingBackend>(
             pairs(truth),
             theme.truth.stroke_width(theme.px(2.0)),
         ))
-        .map_err(fail)?
-        .label("truth")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], theme.truth.stroke_width(2)));
+        .map_err(fail)?;
     if !predictions.is_empty() {
-        let color = theme.prediction;
         chart
             .draw_series(LineSeries::new(
                 pairs(predictions),
-                color.stroke_width(theme.px(2.0)),
+                theme.prediction.stroke_width(theme.px(2.0)),
             ))
-            .map_err(fail)?
-            .label("prediction")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+            .map_err(fail)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(theme.text(12))
-        .background_style(theme.background.mix(0.8))
-        .border_style(theme.grid)
-        .draw()
-        .map_err(fail)?;
     Ok(())
 }
 
@@ -180,9 +239,14 @@ pub fn draw_error<DB: DrawingBackend>(
 ) -> PlotResult {
     let (t0, t1) = min_max(times.iter().copied());
     let (lo, hi) = min_max(errors.iter().map(|&e| e as f64).chain([0.0]));
+    // As many y labels as fit the panel's height one label-height apart (they piled up on a phone).
+    let height = area.dim_in_pixel().1 as f64;
+    let y_labels =
+        ((height - theme.px(60.0) as f64) / theme.px(22.0) as f64).clamp(2.0, 5.0) as usize;
     let mut chart = ChartBuilder::on(area)
         .caption("Prediction error (truth − prediction)", theme.text(13))
         .margin(theme.px(8.0))
+        .margin_right(theme.px(18.0))
         .x_label_area_size(theme.px(24.0))
         .y_label_area_size(theme.px(60.0))
         .build_cartesian_2d(t0..t1, lo..hi)
@@ -193,8 +257,9 @@ pub fn draw_error<DB: DrawingBackend>(
         .bold_line_style(theme.grid)
         .axis_style(theme.foreground)
         .label_style(theme.text(11))
-        .y_labels(5)
+        .y_labels(y_labels)
         .y_label_formatter(&|v| format!("{v:.3}"))
+        .x_label_formatter(&time_label(t1 - t0))
         .draw()
         .map_err(fail)?;
     chart
@@ -238,6 +303,7 @@ pub fn draw_loss<DB: DrawingBackend>(
             theme.text(15),
         )
         .margin(theme.px(8.0))
+        .margin_right(theme.px(18.0))
         .x_label_area_size(theme.px(36.0))
         .y_label_area_size(theme.px(56.0))
         .build_cartesian_2d(1..x_end, (lo..hi).log_scale())
@@ -343,23 +409,20 @@ pub fn draw_results_figure<DB: DrawingBackend>(
     draw_error_histogram(&panels[3], theme, &errors)
 }
 
-/// A diverging, colour-blind-safe scale (ColorBrewer PuOr ends around a neutral grey-white centre):
-/// `v = lo` is purple-blue, the midpoint white, `v = hi` orange.
-pub fn diverging(v: f32, lo: f32, hi: f32) -> RGBColor {
-    const LOW: (f32, f32, f32) = (84.0, 39.0, 136.0);
-    const MID: (f32, f32, f32) = (247.0, 247.0, 247.0);
-    const HIGH: (f32, f32, f32) = (179.0, 88.0, 6.0);
+/// A diverging scale over `[lo, hi]`: `v = lo` is `palette[0]`, the midpoint `palette[1]`, `v = hi`
+/// `palette[2]` ([`Theme::heat`]); values outside clamp, a non-finite value is the midpoint.
+pub fn diverging(v: f32, lo: f32, hi: f32, palette: &[RGBColor; 3]) -> RGBColor {
     let x = if v.is_finite() {
         ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 2.0 - 1.0
     } else {
         0.0
     };
     let (a, b, t) = if x < 0.0 {
-        (MID, LOW, -x)
+        (palette[1], palette[0], -x)
     } else {
-        (MID, HIGH, x)
+        (palette[1], palette[2], x)
     };
-    let mix = |p: f32, q: f32| (p + (q - p) * t).round() as u8;
+    let mix = |p: u8, q: u8| (p as f32 + (q as f32 - p as f32) * t).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
@@ -413,7 +476,8 @@ impl GateLayout {
             / (gates * steps as f64))
             .max(1.0);
         let rows_h = height - header - legend - row_gap * layers as f64;
-        let cell_h = (rows_h / (layers * hidden) as f64).max(1.0);
+        // A short canvas (the embedded lab) gets rows thinner than a pixel rather than overflowing.
+        let cell_h = (rows_h / (layers * hidden) as f64).max(0.05);
         GateLayout {
             cell,
             layers,
@@ -463,11 +527,16 @@ impl GateLayout {
     }
 }
 
-/// The colour range of one gate column: centred on the quantity's midpoint (0.5 for the sigmoid gates, 0
-/// for the tanh quantities) and stretched to the largest deviation in the data, so that the small
-/// differences of an untrained network are visible; the legend under each column gives the exact range.
-pub fn gate_colour_range(trace: &SampleTrace, gate: &Quantity) -> (f32, f32) {
+/// The colour range of one gate column. By default the quantity's true range ([`Quantity::range`]: 0–1
+/// for a sigmoid gate, −1–1 for a tanh quantity), so that colours mean the same in every column, epoch
+/// and sample. `stretch`: centred on the quantity's midpoint and stretched to the largest deviation in
+/// this sample, so that the small differences of an untrained network are visible (the legend under
+/// each column gives the range).
+pub fn gate_colour_range(trace: &SampleTrace, gate: &Quantity, stretch: bool) -> (f32, f32) {
     let (lo, hi) = gate.range;
+    if !stretch {
+        return (lo, hi);
+    }
     let mid = (lo + hi) / 2.0;
     let half = (hi - lo) / 2.0;
     let deviation = trace
@@ -490,6 +559,7 @@ pub struct HeatBlock<'a> {
     /// `[T][H]` values: step `t` is the column, unit `u` the row.
     pub rows: &'a [Vec<f32>],
     pub range: (f32, f32),
+    pub palette: [RGBColor; 3],
 }
 
 /// A block of RGBA pixels to put on a canvas at `(x, y)`.
@@ -524,7 +594,7 @@ impl HeatBlock<'_> {
         let (lo, hi) = self.range;
         for (t, row) in self.rows.iter().enumerate() {
             for (u, &v) in row.iter().enumerate() {
-                let RGBColor(r, g, b) = diverging(v, lo, hi);
+                let RGBColor(r, g, b) = diverging(v, lo, hi, &self.palette);
                 for py in ys[u]..ys[u + 1] {
                     let line = (py - y0) as usize * width as usize;
                     for px in xs[t]..xs[t + 1] {
@@ -544,19 +614,61 @@ impl HeatBlock<'_> {
     }
 }
 
+/// The heatmap cell the keyboard is on: layer, quantity (its index in the cell's order), step, unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct GateCursor {
+    pub layer: usize,
+    pub gate: usize,
+    pub step: usize,
+    pub unit: usize,
+}
+
+/// How the gate chart is drawn beyond the data: the colour range and the keyboard's cell.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GateView {
+    /// Stretch each column's colours to the sample's own range ([`gate_colour_range`]).
+    pub stretch: bool,
+    /// Outline this cell (the keyboard's position).
+    pub cursor: Option<GateCursor>,
+}
+
+/// Tick labels every `k` items from the first (1, 1 + k, 1 + 2k, …), `k` from 1, 2, 5, 10, … so
+/// that neighbours are at least `min_gap` pixels apart when an item is `size` pixels.
+fn ticks(count: usize, size: f64, min_gap: f64) -> Vec<usize> {
+    let k = [1, 2, 5, 10, 20, 50, 100]
+        .into_iter()
+        .find(|&k| k as f64 * size >= min_gap)
+        .unwrap_or(count.max(1));
+    (1..=count).step_by(k).collect()
+}
+
+/// A range end as short as it can be written: `0`, `1`, `-1`, `0.39`.
+fn range_label(v: f32) -> String {
+    let text = format!("{v:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
+}
+
 /// Heatmaps of the cell's quantities (its gates, candidate and states) for one window: time step →
-/// right, hidden unit → down, one column per quantity in the cell's order. The titles, frames and
-/// legends are drawn here; the cells of each block are given to `paint` (on the web: one
-/// `putImageData` per block, see [`HeatBlock::pixels`]), before the block's frame is drawn over them.
+/// right, hidden unit → down, one column per quantity in the cell's order, steps numbered above each
+/// row and units in the left margin. The titles, numbers, frames and legends are drawn here; the cells
+/// of each block are given to `paint` (on the web: one `putImageData` per block, see
+/// [`HeatBlock::pixels`]), before the block's frame is drawn over them.
 pub fn draw_gates<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     layout: &GateLayout,
     trace: &SampleTrace,
+    view: GateView,
     paint: &mut dyn FnMut(&HeatBlock) -> PlotResult,
 ) -> PlotResult {
     area.fill(&theme.background).map_err(fail)?;
     let px = |v: f64| v.round() as i32;
+    let s = |css: f64| theme.px(css) as i32;
     let quantities = layout.cell.spec().quantities;
     // A title that does not fit its column (six LSTM columns on a phone) gives way to the symbol.
     let column = layout.cell_w * layout.steps as f64;
@@ -569,25 +681,48 @@ pub fn draw_gates<DB: DrawingBackend>(
             } else {
                 gate.symbol
             },
-            (px(x0), theme.px(4.0) as i32),
+            (px(x0), s(4.0)),
             theme.text(13),
         ))
         .map_err(fail)?;
     }
     let ranges: Vec<(f32, f32)> = quantities
         .iter()
-        .map(|gate| gate_colour_range(trace, gate))
+        .map(|gate| gate_colour_range(trace, gate, view.stretch))
         .collect();
+    let small = theme.text(10);
+    let centred = small.pos(Pos::new(HPos::Center, VPos::Bottom));
+    let right = small.pos(Pos::new(HPos::Right, VPos::Center));
+    let step_ticks = ticks(layout.steps, layout.cell_w, theme.px(16.0) as f64);
+    let unit_ticks = ticks(layout.hidden, layout.cell_h, theme.px(12.0) as f64);
     for (layer, gates) in trace.layers.iter().enumerate() {
         let (_, y_row) = layout.origin(layer, 0);
         area.draw(&Text::new(
             format!("layer {}", layer + 1),
-            (2, px(y_row) - theme.px(16.0) as i32),
+            (2, px(y_row) - s(18.0)),
             theme.text(12),
         ))
         .map_err(fail)?;
+        for &u in &unit_ticks {
+            let y = y_row + (u as f64 - 0.5) * layout.cell_h;
+            area.draw(&Text::new(
+                u.to_string(),
+                (px(layout.left) - s(4.0), px(y)),
+                right.clone(),
+            ))
+            .map_err(fail)?;
+        }
         for (g, gate) in quantities.iter().enumerate() {
             let (x0, y0) = layout.origin(layer, g);
+            for &t in &step_ticks {
+                let x = x0 + (t as f64 - 0.5) * layout.cell_w;
+                area.draw(&Text::new(
+                    t.to_string(),
+                    (px(x), px(y0) - s(2.0)),
+                    centred.clone(),
+                ))
+                .map_err(fail)?;
+            }
             if let Some(rows) = gates.get(gate.name) {
                 paint(&HeatBlock {
                     x: x0,
@@ -596,6 +731,7 @@ pub fn draw_gates<DB: DrawingBackend>(
                     cell_h: layout.cell_h,
                     rows,
                     range: ranges[g],
+                    palette: theme.heat,
                 })?;
             }
             let (w, h) = (
@@ -609,10 +745,29 @@ pub fn draw_gates<DB: DrawingBackend>(
             .map_err(fail)?;
         }
     }
+    if let Some(c) = view
+        .cursor
+        .filter(|c| c.layer < layout.layers && c.gate < quantities.len() && c.step < layout.steps)
+    {
+        let (x0, y0) = layout.origin(c.layer, c.gate);
+        let (x, y) = (
+            x0 + c.step as f64 * layout.cell_w,
+            y0 + c.unit.min(layout.hidden - 1) as f64 * layout.cell_h,
+        );
+        area.draw(&Rectangle::new(
+            [
+                (px(x) - 1, px(y) - 1),
+                (px(x + layout.cell_w) + 1, px(y + layout.cell_h) + 1),
+            ],
+            theme.foreground.stroke_width(theme.px(2.0)),
+        ))
+        .map_err(fail)?;
+    }
     draw_gate_legends(area, theme, layout, &ranges)
 }
 
-/// A colour bar with its range under each gate column.
+/// Under each gate column, its colour bar between the two ends of its range (`0 … 1`, `-1 … 1`, or
+/// the stretched range); a column too narrow for a bar between the labels shows the labels alone.
 fn draw_gate_legends<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -621,34 +776,30 @@ fn draw_gate_legends<DB: DrawingBackend>(
 ) -> PlotResult {
     let y = layout.legend_y().round() as i32;
     let s = |css: f64| theme.px(css) as i32;
+    let style = theme.text(11);
+    let width_of = |text: &str| -> i32 {
+        area.estimate_text_size(text, &style)
+            .map_or(s(7.0) * text.len() as i32, |(w, _)| w as i32)
+    };
+    let column = (layout.cell_w * layout.steps as f64) as i32;
     for (g, (lo, hi)) in ranges.iter().enumerate() {
-        let x0 = layout.origin(0, g).0.round() as i32 + s(34.0);
-        let width =
-            ((layout.cell_w * layout.steps as f64) as i32 - s(80.0)).clamp(s(20.0), s(140.0));
-        for k in 0..width {
-            let v = lo + (hi - lo) * k as f32 / (width - 1) as f32;
+        let x0 = layout.origin(0, g).0.round() as i32;
+        let (lo_text, hi_text) = (range_label(*lo), range_label(*hi));
+        let (lo_w, hi_w) = (width_of(&lo_text), width_of(&hi_text));
+        area.draw(&Text::new(lo_text, (x0, y), style.clone()))
+            .map_err(fail)?;
+        area.draw(&Text::new(hi_text, (x0 + column - hi_w, y), style.clone()))
+            .map_err(fail)?;
+        let bar_x = x0 + lo_w + s(4.0);
+        let width = (column - lo_w - hi_w - s(8.0)).min(s(140.0));
+        for k in 0..width.max(0) {
+            let v = lo + (hi - lo) * k as f32 / (width - 1).max(1) as f32;
             area.draw(&Rectangle::new(
-                [(x0 + k, y), (x0 + k + 1, y + s(10.0))],
-                diverging(v, *lo, *hi).filled(),
+                [(bar_x + k, y + s(2.0)), (bar_x + k + 1, y + s(11.0))],
+                diverging(v, *lo, *hi, &theme.heat).filled(),
             ))
             .map_err(fail)?;
         }
-        // The range labels need room on both sides of the bar; a narrow column shows the bar alone.
-        if (layout.cell_w * layout.steps as f64) < theme.px(110.0) as f64 {
-            continue;
-        }
-        area.draw(&Text::new(
-            format!("{lo:.2}"),
-            (x0 - s(32.0), y),
-            theme.text(11),
-        ))
-        .map_err(fail)?;
-        area.draw(&Text::new(
-            format!("{hi:.2}"),
-            (x0 + width + s(4.0), y),
-            theme.text(11),
-        ))
-        .map_err(fail)?;
     }
     Ok(())
 }
@@ -659,10 +810,19 @@ mod tests {
 
     #[test]
     fn diverging_scale_ends_and_middle() {
-        assert_eq!(diverging(0.5, 0.0, 1.0), RGBColor(247, 247, 247));
-        assert_eq!(diverging(0.0, 0.0, 1.0), RGBColor(84, 39, 136));
-        assert_eq!(diverging(1.0, -1.0, 1.0), RGBColor(179, 88, 6));
-        assert_eq!(diverging(f32::NAN, -1.0, 1.0), RGBColor(247, 247, 247));
+        let heat = &Theme::LIGHT.heat;
+        assert_eq!(diverging(0.5, 0.0, 1.0, heat), RGBColor(247, 247, 247));
+        assert_eq!(diverging(0.0, 0.0, 1.0, heat), RGBColor(84, 39, 136));
+        assert_eq!(diverging(1.0, -1.0, 1.0, heat), RGBColor(179, 88, 6));
+        assert_eq!(
+            diverging(f32::NAN, -1.0, 1.0, heat),
+            RGBColor(247, 247, 247)
+        );
+        // On the dark theme the midpoint sits near the background, not white.
+        assert_eq!(
+            diverging(0.0, -1.0, 1.0, &Theme::DARK.heat),
+            Theme::DARK.heat[1]
+        );
     }
 
     #[test]
@@ -684,11 +844,16 @@ mod tests {
         let close =
             |(a, b): (f32, f32), (c, d): (f32, f32)| (a - c).abs() < 1e-6 && (b - d).abs() < 1e-6;
         let spec = CellKind::Cho.spec();
-        let range = |name: &str| gate_colour_range(&trace, spec.quantity(name).unwrap());
+        let range = |name: &str| gate_colour_range(&trace, spec.quantity(name).unwrap(), true);
         assert!(close(range("z"), (0.4, 0.6)));
         assert!(close(range("r"), (0.475, 0.525)));
         assert!(close(range("candidate"), (-0.9, 0.9)));
         assert!(close(range("h"), (-0.1, 0.1)));
+        // Unstretched (the default), every column shows its quantity's true range.
+        let true_range =
+            |name: &str| gate_colour_range(&trace, spec.quantity(name).unwrap(), false);
+        assert_eq!(true_range("z"), (0.0, 1.0));
+        assert_eq!(true_range("candidate"), (-1.0, 1.0));
     }
 
     #[test]
@@ -701,6 +866,7 @@ mod tests {
             cell_h: 3.0,
             rows: &rows,
             range: (0.0, 1.0),
+            palette: Theme::LIGHT.heat,
         };
         let p = block.pixels();
         // Columns from round(10.4) = 10 to round(15.4) = 15, rows from 2 to 8.
@@ -710,10 +876,10 @@ mod tests {
             RGBColor(p.rgba[i], p.rgba[i + 1], p.rgba[i + 2])
         };
         // Step 0 covers x 10..13 (round(12.9) = 13), step 1 covers 13..15; unit 0 y 2..5, unit 1 y 5..8.
-        assert_eq!(at(10, 2), diverging(0.0, 0.0, 1.0));
-        assert_eq!(at(12, 7), diverging(1.0, 0.0, 1.0));
-        assert_eq!(at(13, 4), diverging(0.5, 0.0, 1.0));
-        assert_eq!(at(14, 5), diverging(0.25, 0.0, 1.0));
+        assert_eq!(at(10, 2), diverging(0.0, 0.0, 1.0, &Theme::LIGHT.heat));
+        assert_eq!(at(12, 7), diverging(1.0, 0.0, 1.0, &Theme::LIGHT.heat));
+        assert_eq!(at(13, 4), diverging(0.5, 0.0, 1.0, &Theme::LIGHT.heat));
+        assert_eq!(at(14, 5), diverging(0.25, 0.0, 1.0, &Theme::LIGHT.heat));
         assert!(p.rgba.chunks(4).all(|c| c[3] == 255));
     }
 

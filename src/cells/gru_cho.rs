@@ -32,7 +32,8 @@ pub struct GruCho;
 /// Saved planes: r, z, h̃ and `r ⊙ h_{t−1}` (the input of `U_h`).
 const SPEC: CellSpec = CellSpec {
     name: "cho",
-    title: "GRU (Cho et al. 2014, the tutorial's equations)",
+    title: "GRU as in the tutorial (Cho et al. 2014)",
+    about: "The tutorial's GRU: z ≈ 1 takes the new candidate h̃, z ≈ 0 keeps the old state; the reset gate r scales h before U_h multiplies it.",
     short: "GRU",
     module: "gru",
     blocks: 3,

@@ -30,7 +30,8 @@ pub struct GruTorch;
 /// Saved planes: r, z, n and `ĥ_n = W_hn h_{t−1} + b_hn`.
 const SPEC: CellSpec = CellSpec {
     name: "pytorch",
-    title: "GRU (torch.nn.GRU)",
+    title: "GRU as PyTorch runs it (torch.nn.GRU)",
+    about: "PyTorch's GRU: z ≈ 1 keeps the old state and z ≈ 0 takes the new candidate n (the opposite of the tutorial's z); r scales U_hn h + b_hn after the product.",
     short: "GRU",
     module: "gru",
     blocks: 3,

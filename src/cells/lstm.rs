@@ -35,6 +35,7 @@ pub struct Lstm;
 const SPEC: CellSpec = CellSpec {
     name: "lstm",
     title: "LSTM (torch.nn.LSTM)",
+    about: "The LSTM keeps a cell state c beside h: the forget gate f keeps it, the input gate i writes the candidate g into it, the output gate o shows it as h.",
     short: "LSTM",
     module: "lstm",
     blocks: 4,

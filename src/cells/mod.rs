@@ -90,8 +90,10 @@ impl CellKind {
 pub struct CellSpec {
     /// URL / CLI / JSON name.
     pub name: &'static str,
-    /// Human title, e.g. "LSTM (torch.nn.LSTM)".
+    /// The name a learner reads in the cell control, e.g. "GRU as in the tutorial (Cho et al. 2014)".
     pub title: &'static str,
+    /// One sentence on what sets this cell apart (what its gates' high and low values do).
+    pub about: &'static str,
     /// The family's short name for layer boxes: "GRU", "LSTM", "RNN".
     pub short: &'static str,
     /// The attribute name of the recurrent module in PyTorch state dicts we write (`gru.weight_ih_l0`).

@@ -23,7 +23,8 @@ pub struct Rnn;
 
 const SPEC: CellSpec = CellSpec {
     name: "rnn",
-    title: "plain RNN (torch.nn.RNN, tanh)",
+    title: "Plain RNN (torch.nn.RNN, tanh)",
+    about: "No gates: every step overwrites h with tanh of the input and the old state, so what the layer saw long ago fades, and so does its gradient.",
     short: "RNN",
     module: "rnn",
     blocks: 1,

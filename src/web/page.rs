@@ -99,19 +99,21 @@ pub fn gate_equations(config: JsValue) -> Result<JsValue, JsError> {
     to_js(&rows)
 }
 
-/// `[{name, title}]`: every cell of the registry, for the page's cell control.
+/// `[{name, title, about}]`: every cell of the registry, for the page's cell control.
 #[wasm_bindgen]
 pub fn cells() -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Row {
         name: &'static str,
         title: &'static str,
+        about: &'static str,
     }
     let rows: Vec<Row> = CellKind::ALL
         .iter()
         .map(|c| Row {
             name: c.name(),
             title: c.spec().title,
+            about: c.spec().about,
         })
         .collect();
     to_js(&rows)
@@ -241,17 +243,24 @@ fn gate_layout(
     )
 }
 
-/// Heatmaps of every layer's gates for one window (`trace` as returned by `Session.snapshot`). The
-/// cells go on the canvas as one `putImageData` per block (plot::HeatBlock::pixels): a cell-by-cell
-/// `fillRect` costs the main thread several times more, every frame of Play.
+/// Heatmaps of every layer's gates for one window (`trace` as returned by `Session.snapshot`), on each
+/// quantity's true range or, with `stretch`, on the sample's own; `cursor` (`{layer, gate, step, unit}`
+/// or null) outlines the keyboard's cell. The cells go on the canvas as one `putImageData` per block
+/// (plot::HeatBlock::pixels): a cell-by-cell `fillRect` costs the main thread several times more,
+/// every frame of Play.
 #[wasm_bindgen(js_name = drawGates)]
+#[allow(clippy::too_many_arguments)]
 pub fn draw_gates(
     canvas: HtmlCanvasElement,
     trace: JsValue,
     cell: &str,
+    stretch: bool,
+    cursor: JsValue,
     dark: bool,
     scale: f64,
 ) -> Result<(), JsError> {
+    let cursor: Option<plot::GateCursor> = serde_wasm_bindgen::from_value(cursor)
+        .map_err(|e| JsError::new(&format!("cursor: {e}")))?;
     let trace: SampleTrace =
         serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
     let layout = gate_layout(&canvas, &trace, cell_named(cell)?, scale);
@@ -278,6 +287,7 @@ pub fn draw_gates(
         &theme,
         &layout,
         &trace,
+        plot::GateView { stretch, cursor },
         &mut paint,
     ))
 }

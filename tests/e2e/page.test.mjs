@@ -76,7 +76,7 @@ test('Play runs on until paused', async () => {
 test('a shared URL restores its configuration and the diagram follows it', async () => {
   const page = await browser.page('/?hidden=8&layers=3&cell=pytorch&lr=0.005&dropout=0&window=12&epochs=40&seed=7');
   await ready(page);
-  const values = await page.$$eval('.settings [name]', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
+  const values = await page.$$eval('.settings [name]:not([name="preset"])', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
   assert.deepEqual(values, { hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', epochs: '40', seed: '7' });
   assert.equal(await page.$$eval('#architecture svg [data-block="layer"]', (g) => g.length), 3);
   assert.match(await page.textContent('#equations'), /nt = tanh/);
@@ -238,7 +238,7 @@ test('every cell trains 3 epochs; its heatmaps, diagram and equations are its ow
     const loss = Number(await page.textContent('#loss'));
     assert.ok(Number.isFinite(loss) && loss > 0, `${cell}: loss ${loss}`);
     assert.ok(await colours(page, '#gates-chart') > 20, `${cell}: heatmaps drawn`);
-    assert.equal(await page.getAttribute('#gates-chart', 'aria-label'), `heatmaps of ${want.gates.join(', ')} for every layer`);
+    assert.equal(await page.getAttribute('#gates-chart', 'aria-label'), `heatmaps of ${want.gates.join(', ')} for every layer; arrow keys read the values`);
     const svgGates = await page.$$eval('#architecture svg .gate', (g) => g.map((x) => x.getAttribute('data-gate')));
     const listed = await page.$$eval('#equations li', (li) => li.map((x) => x.getAttribute('data-gate')));
     assert.deepEqual(svgGates, listed, `${cell}: diagram and equations list the same quantities`);

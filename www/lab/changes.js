@@ -5,7 +5,8 @@
 //   'sample'   another selected window
 //   'theme'    light/dark switched
 //   'size'     the canvases were resized (which clears them)
-export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size'];
+//   'options'  a panel's own display option (its stretch box, its keyboard cursor)
+export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options'];
 
 /** True when one of `kinds` is in the set `changed`. */
 export function touched(changed, ...kinds) {

@@ -4,12 +4,14 @@ import { core } from './core.js';
 import { el } from './dom.js';
 
 const BUTTONS = ['step', 'play', 'reset'];
+/** The file buttons: `save` (Save weights, Save .pth) and `load` (Load weights…). */
+const FILE_BUTTONS = ['save', 'load'];
 
 const SETTINGS = {
   hidden: { label: 'hidden units', type: 'number', min: 1, max: 128, step: 1 },
   layers: { label: 'layers', type: 'select', options: ['1', '2', '3', '4'] },
   // The cells come from the Rust registry (core.cells()), so a new cell needs no change here.
-  cell: { label: 'cell', type: 'select', options: () => core.cells().map((c) => ({ value: c.name, text: c.name, title: c.title })) },
+  cell: { label: 'cell', type: 'select', options: () => core.cells().map((c) => ({ value: c.name, text: c.title, title: c.about })) },
   lr: { label: 'learning rate', type: 'number', min: 0.00001, max: 1, step: 'any' },
   dropout: { label: 'dropout', type: 'number', min: 0, max: 0.9, step: 0.05 },
   window: { label: 'window', type: 'number', min: 2, max: 50, step: 1 },
@@ -17,12 +19,21 @@ const SETTINGS = {
   seed: { label: 'seed', type: 'number', min: 0, max: 4294967295, step: 1 },
 };
 
+/** Experiments one click away. `readable` keeps the cell: with 4 units in 1 layer and no dropout the
+ * gates move far from 0.5 and every unit can be read. */
+const PRESETS = [
+  { value: 'readable', text: 'gates you can read: 1 layer × 4 units, no dropout', query: 'hidden=4&layers=1&dropout=0&lr=0.01&epochs=150' },
+  { value: 'tutorial', text: 'the tutorial: 2 layers × 32 units', query: 'hidden=32&layers=2&dropout=0.1&lr=0.01&window=10&points=1000&epochs=100&seed=42' },
+];
+
 /** The names a `controls` option may list. */
-export const CONTROL_NAMES = [...BUTTONS, ...Object.keys(SETTINGS)];
+export const CONTROL_NAMES = [...BUTTONS, ...FILE_BUTTONS, 'preset', ...Object.keys(SETTINGS)];
+/** What an embedded lab shows when its `controls` are not given: no file buttons. */
+export const EMBED_CONTROLS = CONTROL_NAMES.filter((c) => !FILE_BUTTONS.includes(c));
 
 /**
- * Builds the bar. `ctx`: {id(name), on(target, type, fn), shown: [names], embed, keyboard};
- * `actions`: {step, togglePlay, reset, save, savePth, load(file), change(name, value)}.
+ * Builds the bar. `ctx`: {id(name), on(target, type, fn), shown: [names], keyboard};
+ * `actions`: {step, togglePlay, reset, save, savePth, load(file), change(name, value), preset(query)}.
  * Returns {element, setPlaying(playing), syncInputs(config)}.
  */
 export function mountControls(ctx, actions) {
@@ -35,14 +46,17 @@ export function mountControls(ctx, actions) {
   ctx.on(buttons.step, 'click', () => actions.step());
   ctx.on(buttons.play, 'click', () => actions.togglePlay());
   ctx.on(buttons.reset, 'click', () => actions.reset());
-  if (!ctx.embed) {
+  if (ctx.shown.includes('save')) {
     const save = el('button', { id: ctx.id('save'), type: 'button', class: 'secondary', text: 'Save weights', title: 'download this run as a GRU Lab weights file' });
     const savePth = el('button', { id: ctx.id('save-pth'), type: 'button', class: 'secondary', text: 'Save .pth', title: 'download this run as a PyTorch state_dict (torch.load + load_state_dict)' });
-    const fileInput = el('input', { id: ctx.id('load'), type: 'file', accept: '.json,.pth,.pt,application/json', class: 'visually-hidden' });
-    const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI) or a PyTorch .pth' }, ['Load weights…', fileInput]);
-    toolbar.append(save, savePth, load);
+    toolbar.append(save, savePth);
     ctx.on(save, 'click', () => actions.save());
     ctx.on(savePth, 'click', () => actions.savePth());
+  }
+  if (ctx.shown.includes('load')) {
+    const fileInput = el('input', { id: ctx.id('load'), type: 'file', accept: '.json,.pth,.pt,application/json', class: 'visually-hidden' });
+    const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI) or a PyTorch .pth' }, ['Load weights…', fileInput]);
+    toolbar.append(load);
     ctx.on(fileInput, 'change', async () => {
       const file = fileInput.files[0];
       fileInput.value = '';
@@ -52,6 +66,16 @@ export function mountControls(ctx, actions) {
 
   const inputs = {};
   const settings = el('div', { class: 'settings' });
+  if (ctx.shown.includes('preset')) {
+    const preset = el('select', { name: 'preset', id: ctx.id('preset') }, [
+      el('option', { value: '', text: 'choose…' }), ...PRESETS.map((p) => el('option', { value: p.value, text: p.text }))]);
+    settings.append(el('label', { class: 'preset' }, [el('span', { text: 'preset' }), preset]));
+    ctx.on(preset, 'change', () => {
+      const chosen = PRESETS.find((p) => p.value === preset.value);
+      preset.value = '';
+      if (chosen) actions.preset(chosen.query);
+    });
+  }
   for (const [name, spec] of Object.entries(SETTINGS)) {
     if (!ctx.shown.includes(name)) continue;
     let input;
@@ -67,8 +91,11 @@ export function mountControls(ctx, actions) {
   }
 
   if (ctx.keyboard) {
+    // The shortcuts work whatever has focus (a button just clicked too: Space plays, it does not press
+    // the focused button again), except where the key edits a value: text fields, selects, sliders.
     ctx.on(document, 'keydown', (e) => {
-      if (e.target.closest && e.target.closest('input, select, textarea, button')) return;
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.target.closest && e.target.closest('input, select, textarea, [contenteditable]')) return;
       if (e.key === ' ') { e.preventDefault(); actions.togglePlay(); }
       else if (e.key === 'ArrowRight') { e.preventDefault(); actions.step(); }
       else if (e.key === 'r' || e.key === 'R') { e.preventDefault(); actions.reset(); }

@@ -2,7 +2,7 @@
 // the page reads (backend, embed, panels, controls, sample). A URL query and the JS API's options object
 // are two spellings of the same thing.
 import { PANEL_IDS } from './panels/index.js';
-import { CONTROL_NAMES } from './controls.js';
+import { CONTROL_NAMES, EMBED_CONTROLS } from './controls.js';
 
 /** Query keys that belong to the page, not to the model config. */
 export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample'];
@@ -34,6 +34,7 @@ export function pageOptions(query, errors) {
     else errors.push(`backend = "${backend}" is not allowed: backend must be one of ${BACKENDS.join(', ')}`);
   }
   page.embed = params.get('embed') === '1';
+  if (page.embed) page.controls = EMBED_CONTROLS;
   for (const key of ['panels', 'controls']) {
     if (params.has(key)) {
       try {

@@ -17,17 +17,15 @@ export function mountStatus(ctx) {
     ' · ', ms, ' ms/epoch · ', params, ' parameters · ', badge,
   ]);
   const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
-  let fullLink = null;
-  if (ctx.embed) {
-    fullLink = el('a', { class: 'open-full', target: '_blank', rel: 'noopener', text: 'open full lab ↗' });
-    line.append(' · ', fullLink);
-  }
+  // Embedded: the way to the full lab (the view puts it at the end of the controls' bar).
+  const fullLink = ctx.embed ? el('a', { class: 'open-full', target: '_blank', rel: 'noopener', text: 'open full lab ↗' }) : null;
   let announced = 0;
 
   return {
     message,
     line,
     live,
+    fullLink,
     /** The config's static facts: epochs, parameter count, the "open full lab" link. */
     setConfig({ epochs: total, parameters, fullHref }) {
       epochs.textContent = String(total);

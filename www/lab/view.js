@@ -69,7 +69,7 @@ export class LabView {
     this.root.classList.toggle('embed', this.page.embed);
     this.root.replaceChildren();
     this.status = mountStatus({ id, embed: this.page.embed });
-    this.controls = mountControls({ id, on, shown: this.page.controls, embed: this.page.embed, keyboard: this.opts.keyboard }, {
+    this.controls = mountControls({ id, on, shown: this.page.controls, keyboard: this.opts.keyboard }, {
       step: () => this.step(),
       togglePlay: () => (this.playing ? this.pause() : this.play()),
       reset: () => this.reset(),
@@ -77,11 +77,13 @@ export class LabView {
       savePth: () => this.savePth(),
       load: (file) => this.loadWeights(file),
       change: (name, value) => this.changeField(name, value),
+      preset: (query) => this.applyQuery(query),
     });
     this.tooltip = el('div', { class: 'tooltip', hidden: true, role: 'status' });
     const context = this.panelContext(id, on);
     this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, snapshot: Boolean(p.snapshot), drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
     const panels = el('div', { class: 'panels' }, this.panels.map((p) => p.section));
+    if (this.status.fullLink) this.controls.element.append(this.status.fullLink);
     this.root.append(this.status.message, this.controls.element, this.status.line, this.status.live, panels, this.tooltip);
 
     this.resizer = new ResizeObserver(() => this.fitCanvases());
@@ -95,12 +97,16 @@ export class LabView {
     return {
       id,
       on,
+      /** The ids of the panels this lab shows. */
+      panels: this.page.panels,
       canvasPanel: (panel, alt) => {
         const canvas = el('canvas', { id: id(`${panel.id}-chart`), role: 'img', 'aria-label': alt });
         const section = el('section', { class: `panel ${panel.id}` }, [el('h3', { text: panel.title }), el('div', { class: 'canvas-box' }, [canvas])]);
         return { section, canvas };
       },
       view: () => this.viewState(),
+      /** Asks for a frame in which the panels redraw for `kinds` (../changes.js). */
+      invalidate: (...kinds) => this.invalidate(...kinds),
       selectSample: (sample) => this.selectSample(sample),
       tooltip: {
         show: (event, text) => {
@@ -153,6 +159,7 @@ export class LabView {
       store: this.store,
       snapshot: this.store.snapshot,
       sample: this.sample,
+      playing: this.playing,
       dark: this.dark.matches,
       dpr: window.devicePixelRatio || 1,
     };
@@ -435,7 +442,13 @@ export class LabView {
       }
       return;
     }
-    const result = core.applyQuery(this.config, `${name}=${encodeURIComponent(value)}`, PAGE_KEYS);
+    await this.applyQuery(`${name}=${encodeURIComponent(value)}`);
+  }
+
+  /** Applies `query` (`a=1&b=2`) to the config through the one validation layer; a valid change
+   * restarts the run, a bad one is refused with its message and the run goes on. */
+  async applyQuery(query) {
+    const result = core.applyQuery(this.config, query, PAGE_KEYS);
     if (result.errors.length) {
       this.status.showError(result.errors.map((e) => e.message).join('\n'));
       this.controls.syncInputs(this.config);

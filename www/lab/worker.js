@@ -138,7 +138,16 @@ async function handle(msg) {
         note = await webgpuAdapter();
         if (note) backend = 'ndarray';
       }
-      const module = await load(backend === 'webgpu' ? 'full' : 'cpu');
+      let module;
+      if (backend === 'webgpu') {
+        // A course page may leave the WebGPU module out (EMBEDDING.md): then the CPU module trains.
+        module = await load('full').catch(() => {
+          note = 'the WebGPU module did not load';
+          backend = 'ndarray';
+          return null;
+        });
+      }
+      module ??= await load('cpu');
       memory = module.memory;
       if (session) session.free();
       session = null;

@@ -1,43 +1,93 @@
-// Heatmaps of the cell's gates and states for every layer, for the selected window: time step across,
-// hidden unit down. Hovering names the quantity, layer, step and unit, and highlights its equation
-// and its block in the diagram.
+// Heatmaps of the cell's gates and states for every layer, for the selected sample: time step across,
+// hidden unit down, each quantity on its true scale (0–1 for a gate, −1–1 for tanh) unless the learner
+// stretches the colours to the sample's own range. Under each column, what a high or low value means
+// for this cell. Hovering (or the arrow keys on the focused chart) names the quantity, layer, step and
+// unit, and highlights its equation and its block in the diagrams.
 import { core } from '../core.js';
+import { el } from '../dom.js';
 import { touched } from '../changes.js';
 
 export default {
   id: 'gates',
-  title: 'Gate activations of the selected window: time step → across, hidden unit ↓ down',
+  title: 'Gates of the selected sample: time step → across, hidden unit ↓ down',
   /** Draws the snapshot (the view tracks which epoch it shows). */
   snapshot: true,
   mount(ctx) {
     const { section, canvas } = ctx.canvasPanel(this, 'heatmaps of the cell\'s gates and states for every layer');
-    ctx.on(canvas, 'mousemove', (event) => {
+    canvas.tabIndex = 0;
+    const about = el('p', { class: 'cell-about' });
+    section.insertBefore(about, section.querySelector('.canvas-box'));
+    const meanings = el('ul', { class: 'gate-meanings' });
+    const stretch = el('input', { type: 'checkbox', id: ctx.id('stretch') });
+    const readout = el('p', { class: 'gate-readout', 'aria-live': 'polite' });
+    section.append(meanings, el('label', { class: 'stretch' }, [stretch,
+      ' stretch each column\'s colours to this sample\'s own range (shows small differences; the legend gives the range)']), readout);
+    ctx.on(stretch, 'change', () => ctx.invalidate('options'));
+
+    /** The keyboard's cell: layer, quantity (index), step, unit. */
+    const cursor = { layer: 0, gate: 0, step: 0, unit: 0 };
+    let quantities = [];
+    const show = (hit, event) => {
+      ctx.highlight(hit ? hit.gate : null);
+      if (!hit) return ctx.tooltip.hide();
+      const text = `layer ${hit.layer + 1} · ${hit.gate} · step ${hit.step + 1} · unit ${hit.unit + 1} = ${hit.value.toFixed(4)}`;
+      if (event) ctx.tooltip.show(event, text);
+      else readout.textContent = text;
+    };
+    const pointAt = (event) => {
       const { snapshot, config, dpr } = ctx.view();
       if (!snapshot || !snapshot.trace) return;
       const rect = canvas.getBoundingClientRect();
       const x = (event.clientX - rect.left) * (canvas.width / rect.width);
       const y = (event.clientY - rect.top) * (canvas.height / rect.height);
-      const hit = core.gateAt(canvas, snapshot.trace, config.cell, x, y, dpr);
-      if (!hit) {
-        ctx.tooltip.hide();
-        ctx.highlight(null);
-        return;
-      }
-      ctx.highlight(hit.gate);
-      ctx.tooltip.show(event, `layer ${hit.layer + 1} · ${hit.gate} · step ${hit.step + 1} · unit ${hit.unit + 1} = ${hit.value.toFixed(4)}`);
-    });
+      show(core.gateAt(canvas, snapshot.trace, config.cell, x, y, dpr), event);
+    };
+    ctx.on(canvas, 'mousemove', pointAt);
+    ctx.on(canvas, 'click', pointAt); // a tap, where there is no hover
     ctx.on(canvas, 'mouseleave', () => { ctx.tooltip.hide(); ctx.highlight(null); });
+    // Arrow keys walk the cells: ←/→ time step, ↑/↓ unit, PageUp/PageDown the quantity, Home/End the layer.
+    ctx.on(canvas, 'keydown', (event) => {
+      const { snapshot } = ctx.view();
+      if (!snapshot || !snapshot.trace) return;
+      const layers = snapshot.trace.layers;
+      const steps = layers[0].h.length;
+      const units = layers[0].h[0].length;
+      const moves = {
+        ArrowLeft: ['step', -1, steps], ArrowRight: ['step', 1, steps], ArrowUp: ['unit', -1, units], ArrowDown: ['unit', 1, units],
+        PageUp: ['gate', -1, quantities.length], PageDown: ['gate', 1, quantities.length], Home: ['layer', -1, layers.length], End: ['layer', 1, layers.length],
+      };
+      const move = moves[event.key];
+      if (!move) return;
+      event.preventDefault();
+      const [field, by, n] = move;
+      cursor[field] = Math.min(n - 1, Math.max(0, cursor[field] + by));
+      const gate = quantities[cursor.gate].gate;
+      const value = layers[cursor.layer][gate][cursor.step][cursor.unit];
+      show({ layer: cursor.layer, gate, step: cursor.step, unit: cursor.unit, value });
+      ctx.invalidate('options');
+    });
+    ctx.on(canvas, 'blur', () => { readout.textContent = ''; ctx.highlight(null); ctx.invalidate('options'); });
+
     return {
       section,
       canvas,
       draw({ config, snapshot, dark, dpr }, changed) {
         if (touched(changed, 'config')) {
-          const titles = core.gateEquations(config).map((q) => q.title);
-          canvas.setAttribute('aria-label', `heatmaps of ${titles.join(', ')} for every layer`);
+          quantities = core.gateEquations(config);
+          const cell = core.cells().find((c) => c.name === config.cell);
+          about.textContent = cell.about;
+          canvas.setAttribute('aria-label', `heatmaps of ${quantities.map((q) => q.title).join(', ')} for every layer; arrow keys read the values`);
+          meanings.replaceChildren(...quantities.map((q) => el('li', { 'data-gate': q.gate }, [el('strong', { text: `${q.title}: ` }), q.meaning])));
+          meanings.style.setProperty('--columns', String(quantities.length));
+          Object.assign(cursor, { layer: 0, gate: 0, step: 0, unit: 0 });
         }
-        if (!touched(changed, 'config', 'snapshot', 'theme', 'size')) return false;
-        if (snapshot && snapshot.trace) core.drawGates(canvas, snapshot.trace, config.cell, dark, dpr);
-        else canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+        if (!touched(changed, 'config', 'snapshot', 'theme', 'size', 'options')) return false;
+        if (snapshot && snapshot.trace) {
+          const focused = document.activeElement === canvas ? cursor : null;
+          core.drawGates(canvas, snapshot.trace, config.cell, stretch.checked, focused, dark, dpr);
+        } else {
+          canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+        }
         return true;
       },
     };

@@ -1,6 +1,6 @@
 // Every panel the lab can show, in page order. A panel is one file exporting
 //   {id, title, snapshot?, mount(ctx) → {section, canvas?, draw(view, changed)}}
-// where `view` is {config, series, store, snapshot, sample, dark, dpr} and `changed` is the set of what
+// where `view` is {config, series, store, snapshot, sample, playing, dark, dpr} and `changed` is the set of what
 // changed since the panel last drew (../changes.js); `draw` redraws only for what the panel shows and
 // returns whether it drew. `snapshot: true` marks a panel that draws the snapshot (predictions, gates).
 // `ctx` is what a panel may use of the lab (view.js, panelContext).
@@ -10,6 +10,7 @@ import gates from './gates.js';
 import architecture from './architecture.js';
 import equations from './equations.js';
 
-export const PANEL_MODULES = [prediction, loss, gates, architecture, equations];
+// The equations come right after the heatmaps: on a wide lab they sit beside them (lab.css).
+export const PANEL_MODULES = [prediction, loss, gates, equations, architecture];
 export const PANEL_IDS = PANEL_MODULES.map((p) => p.id);
 

@@ -1,8 +1,13 @@
-// Prediction vs truth over every window, the error panel under it, and the slider (or a click) that
-// picks the window whose gates are shown.
+// Prediction vs truth over every sample (a window of the series and the value after it), the error
+// panel under it, and the choice of the sample whose gates are shown: a click, the slider, or the arrow
+// keys on the focused chart. The chosen sample's values are read out beside the slider (and to screen
+// readers), so they are not hover-only.
 import { core } from '../core.js';
 import { el } from '../dom.js';
 import { touched } from '../changes.js';
+
+/** Samples a PageUp/PageDown (or Shift+arrow) moves: a twentieth of the series. */
+const bigStep = (n) => Math.max(2, Math.round(n / 20));
 
 export default {
   id: 'prediction',
@@ -10,12 +15,16 @@ export default {
   /** Draws the snapshot (the view tracks which epoch it shows). */
   snapshot: true,
   mount(ctx) {
-    const { section, canvas } = ctx.canvasPanel(this, 'sine wave: truth, prediction and error');
-    const slider = el('input', { type: 'range', min: 0, max: 0, value: 0, 'aria-label': 'window whose gates are shown', id: ctx.id('sample') });
-    const label = el('span', { class: 'sample-label' });
-    section.append(el('label', { class: 'sample' }, [el('span', { text: 'gates of window ' }), slider, label]));
+    const { section, canvas } = ctx.canvasPanel(this, 'sine wave: truth, prediction and error; arrow keys choose the sample whose gates are shown');
+    canvas.tabIndex = 0;
+    const slider = el('input', { type: 'range', min: 0, max: 0, value: 0, 'aria-label': 'sample whose gates are shown', id: ctx.id('sample') });
+    const readout = el('span', { class: 'sample-label', 'aria-live': 'polite' });
+    const chooser = el('label', { class: 'sample' }, [el('span', { text: 'gates of sample ' }), slider]);
+    // Without the gates panel there is nothing to choose a sample for.
+    chooser.hidden = !ctx.panels.includes('gates');
+    section.append(chooser, readout);
 
-    /** The window under the pointer: the chart's plot area starts after the margin and y labels
+    /** The sample under the pointer: the chart's plot area starts after the margin and y labels
      * (8 + 44 CSS px) and ends 8 px early. */
     const sampleAt = (event) => {
       const { series } = ctx.view();
@@ -25,6 +34,31 @@ export default {
       const n = series.truth.length;
       return Math.min(n - 1, Math.max(0, Math.round(frac * (n - 1))));
     };
+    const describe = (s) => {
+      const { series, snapshot } = ctx.view();
+      const p = snapshot ? snapshot.predictions[s] : undefined;
+      return `sample #${s} · t = ${series.times[s].toFixed(2)} · truth ${series.truth[s].toFixed(4)}`
+        + (p === undefined ? '' : ` · prediction ${p.toFixed(4)}`);
+    };
+    const move = (event, by) => {
+      const { series, sample } = ctx.view();
+      event.preventDefault();
+      ctx.selectSample(Math.min(series.truth.length - 1, Math.max(0, sample + by)));
+    };
+    const keys = (event) => {
+      const n = ctx.view().series.truth.length;
+      const step = event.shiftKey ? bigStep(n) : 1;
+      if (event.key === 'ArrowLeft' || event.key === 'ArrowDown') move(event, -step);
+      else if (event.key === 'ArrowRight' || event.key === 'ArrowUp') move(event, step);
+      else if (event.key === 'PageDown') move(event, -bigStep(n));
+      else if (event.key === 'PageUp') move(event, bigStep(n));
+      else if (event.key === 'Home') move(event, -n);
+      else if (event.key === 'End') move(event, n);
+    };
+    ctx.on(canvas, 'keydown', keys);
+    ctx.on(slider, 'keydown', (event) => {
+      if (event.key === 'PageUp' || event.key === 'PageDown') keys(event);
+    });
     ctx.on(slider, 'input', () => ctx.selectSample(Number(slider.value)));
     ctx.on(canvas, 'click', (e) => {
       const s = sampleAt(e);
@@ -33,22 +67,18 @@ export default {
     ctx.on(canvas, 'mousemove', (e) => {
       const s = sampleAt(e);
       if (s === null) return ctx.tooltip.hide();
-      const { series, snapshot } = ctx.view();
-      const p = snapshot ? snapshot.predictions[s] : undefined;
-      ctx.tooltip.show(e, `window #${s} · t = ${series.times[s].toFixed(3)} · truth ${series.truth[s].toFixed(4)}`
-        + (p === undefined ? '' : ` · prediction ${p.toFixed(4)}`));
+      ctx.tooltip.show(e, describe(s));
     });
     ctx.on(canvas, 'mouseleave', () => ctx.tooltip.hide());
 
     return {
       section,
       canvas,
-      draw({ series, snapshot, sample, dark, dpr }, changed) {
+      draw({ series, snapshot, sample, playing, dark, dpr }, changed) {
         if (touched(changed, 'config')) slider.max = String(series.truth.length - 1);
-        if (touched(changed, 'config', 'sample')) {
-          slider.value = String(sample);
-          label.textContent = `#${sample} (t = ${series.times[sample].toFixed(2)})`;
-        }
+        if (touched(changed, 'config', 'sample')) slider.value = String(sample);
+        // Read out on a choice, and after training steps, not at every frame of Play.
+        if (touched(changed, 'config', 'sample') || (changed.has('snapshot') && !playing)) readout.textContent = describe(sample);
         if (!touched(changed, 'config', 'snapshot', 'sample', 'theme', 'size')) return false;
         core.drawPrediction(canvas, series.times, series.truth, snapshot ? snapshot.predictions : new Float32Array(), sample, dark, dpr);
         return true;

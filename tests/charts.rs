@@ -1,0 +1,240 @@
+//! The charts' text never overlaps and never leaves its canvas, at the sizes the page draws them
+//! (desktop, phone, the 720×480 embed): every chart is drawn on a backend that records each text's box
+//! (measured with the bundled Liberation Sans, metric-compatible with the browsers' default sans-serif),
+//! then every pair of boxes is checked.
+
+use gru_lab::cells::CellKind;
+use gru_lab::data::SineDataset;
+use gru_lab::plot::{self, GateLayout, GateView, Theme};
+use gru_lab::trace::SampleTrace;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// One text as drawn: its string and its box `[x0, x1) × [y0, y1)` in pixels.
+#[derive(Clone, Debug)]
+struct TextBox {
+    text: String,
+    x: (i32, i32),
+    y: (i32, i32),
+}
+
+/// A backend that draws nothing but remembers where every text went.
+struct Recorder {
+    size: (u32, u32),
+    texts: Rc<RefCell<Vec<TextBox>>>,
+}
+
+impl DrawingBackend for Recorder {
+    type ErrorType = std::convert::Infallible;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.size
+    }
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        Ok(())
+    }
+    fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        Ok(())
+    }
+    fn draw_pixel(
+        &mut self,
+        _: BackendCoord,
+        _: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        Ok(())
+    }
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        let ((x0, y0), (x1, y1)) = style
+            .layout_box(text)
+            .expect("the bundled font lays out text");
+        let (w, h) = (x1 - x0, y1 - y0);
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0,
+            HPos::Right => -w,
+            HPos::Center => -w / 2,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0,
+            VPos::Center => -h / 2,
+            VPos::Bottom => -h,
+        };
+        let (x, y) = (pos.0 + dx, pos.1 + dy);
+        if !text.trim().is_empty() {
+            self.texts.borrow_mut().push(TextBox {
+                text: text.to_string(),
+                x: (x, x + w),
+                y: (y, y + h),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn register_font() {
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        include_bytes!("../assets/LiberationSans-Regular.ttf"),
+    )
+    .map_err(|_| "font")
+    .expect("the bundled font is valid");
+}
+
+/// Draws with `draw` on a `w × h` recorder and checks the recorded texts.
+fn check(
+    what: &str,
+    (w, h): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<Recorder, plotters::coord::Shift>),
+) {
+    let texts = Rc::new(RefCell::new(Vec::new()));
+    draw(
+        &Recorder {
+            size: (w, h),
+            texts: texts.clone(),
+        }
+        .into_drawing_area(),
+    );
+    let texts = texts.take();
+    assert!(!texts.is_empty(), "{what}: no text drawn");
+    for t in &texts {
+        assert!(
+            t.x.0 >= 0 && t.x.1 <= w as i32 && t.y.0 >= 0 && t.y.1 <= h as i32,
+            "{what} at {w}×{h}: \"{}\" at x {:?} y {:?} leaves the canvas",
+            t.text,
+            t.x,
+            t.y
+        );
+    }
+    for (i, a) in texts.iter().enumerate() {
+        for b in &texts[i + 1..] {
+            let apart = a.x.1 <= b.x.0 || b.x.1 <= a.x.0 || a.y.1 <= b.y.0 || b.y.1 <= a.y.0;
+            assert!(
+                apart,
+                "{what} at {w}×{h}: \"{}\" {:?}{:?} overlaps \"{}\" {:?}{:?}",
+                a.text, a.x, a.y, b.text, b.x, b.y
+            );
+        }
+    }
+}
+
+/// The canvas sizes of the page (device pixels at devicePixelRatio 1): desktop, phone (390 px wide),
+/// embedded (720×480, three panels).
+const CHART_SIZES: [(u32, u32); 3] = [(652, 300), (330, 300), (300, 140)];
+
+#[test]
+fn prediction_error_and_loss_charts_keep_their_labels_apart() {
+    register_font();
+    let data = SineDataset::new(1000, 10);
+    let times = data.target_times();
+    let predictions: Vec<f32> = data.targets.iter().map(|y| y * 0.97 + 0.01).collect();
+    let losses: Vec<f64> = (0..100).map(|e| 0.5 * 0.95f64.powi(e)).collect();
+    for theme in [Theme::LIGHT, Theme::DARK] {
+        for size in CHART_SIZES {
+            // As the page composes it (src/web/page.rs): the error panel under the prediction when the
+            // canvas is at least 240 px high.
+            check("prediction", size, |area| {
+                if size.1 >= 240 {
+                    let (upper, lower) = area.split_vertically((size.1 as f64 * 0.68) as u32);
+                    plot::draw_prediction(
+                        &upper,
+                        &theme,
+                        times,
+                        &data.targets,
+                        &predictions,
+                        Some(3),
+                    )
+                    .unwrap();
+                    let errors: Vec<f32> = data
+                        .targets
+                        .iter()
+                        .zip(&predictions)
+                        .map(|(y, p)| y - p)
+                        .collect();
+                    plot::draw_error(&lower, &theme, times, &errors).unwrap();
+                } else {
+                    plot::draw_prediction(
+                        area,
+                        &theme,
+                        times,
+                        &data.targets,
+                        &predictions,
+                        Some(3),
+                    )
+                    .unwrap();
+                }
+            });
+            check("loss", size, |area| {
+                plot::draw_loss(area, &theme, &losses, 0.01, 100).unwrap()
+            });
+        }
+    }
+}
+
+#[test]
+fn gate_heatmaps_keep_titles_ticks_and_legends_apart_for_every_cell() {
+    register_font();
+    for cell in CellKind::ALL {
+        for (layers, hidden) in [(2, 32), (1, 4), (4, 128)] {
+            let steps = 10;
+            let trace = SampleTrace {
+                sample: 0,
+                prediction: 0.0,
+                layers: (0..layers)
+                    .map(|_| {
+                        cell.spec()
+                            .quantities
+                            .iter()
+                            .map(|q| (q.name.to_string(), vec![vec![0.3f32; hidden]; steps]))
+                            .collect::<BTreeMap<_, _>>()
+                    })
+                    .collect(),
+            };
+            // Desktop, phone, embedded (up to 2 layers: EMBEDDING.md says a deeper model's heatmaps
+            // need the full lab); the stretched legend has the longest labels.
+            let sizes: &[(u32, u32)] = if layers <= 2 {
+                &[(1338, 420), (330, 420), (700, 140)]
+            } else {
+                &[(1338, 420), (330, 420)]
+            };
+            for &(w, h) in sizes {
+                for stretch in [false, true] {
+                    let layout =
+                        GateLayout::new(cell, w as f64, h as f64, layers, steps, hidden, 1.0);
+                    check(
+                        &format!(
+                            "{} gates, {layers}×{hidden}, stretch {stretch}",
+                            cell.name()
+                        ),
+                        (w, h),
+                        |area| {
+                            plot::draw_gates(
+                                area,
+                                &Theme::LIGHT,
+                                &layout,
+                                &trace,
+                                GateView {
+                                    stretch,
+                                    cursor: None,
+                                },
+                                &mut |_| Ok(()),
+                            )
+                            .unwrap()
+                        },
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+// What learners and teachers stumbled on (issue 13), each as the browser shows it: phone widths, the
+// keyboard, the status line, the embedded sizes, a course page's own styles, a page opened from disk,
+// and a copy of the lab without its WebGPU module.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { pathToFileURL } from 'node:url';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { start, ready, epoch, stepTimes, screenshot } from './browser.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let browser;
+before(async () => { browser = await start(); });
+after(async () => { await browser.close(); });
+
+const SMALL = '/?hidden=8&layers=1&points=200&window=5';
+
+/** Visible elements whose right edge passes the viewport's (content that scrolls inside a box of its
+ * own, like the architecture diagram on a phone, is the box's, not the page's). */
+async function overflowing(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const scrollsInside = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        const clips = ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX);
+        if (clips && a.getBoundingClientRect().right <= width + 0.5) return true;
+      }
+      return false;
+    };
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > width + 0.5 && !e.closest('.visually-hidden') && !scrollsInside(e))
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.getAttribute('class')}: right ${Math.round(e.getBoundingClientRect().right)} > ${width}`)
+      .slice(0, 5);
+  });
+}
+
+test('nothing overflows sideways at 360 and 390 px, for every cell, light and dark', async () => {
+  for (const width of [360, 390]) {
+    for (const cell of ['cho', 'lstm']) {
+      for (const colorScheme of ['light', 'dark']) {
+        const page = await browser.browser.newPage({ viewport: { width, height: 844 }, colorScheme });
+        await page.goto(`${browser.base}/?cell=${cell}`);
+        await ready(page);
+        await page.click('#step');
+        await page.waitForFunction(() => window.gruLab.drawnEpoch === 1);
+        assert.deepEqual(await overflowing(page), [], `${width} px, ${cell}, ${colorScheme}`);
+        const scroll = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(scroll, 0, `${width} px, ${cell}, ${colorScheme}: the page scrolls sideways by ${scroll} px`);
+        if (width === 390 && colorScheme === 'dark' && cell === 'cho') await screenshot(page, 'phone-dark');
+        await page.close();
+      }
+    }
+  }
+});
+
+test('the shortcuts work after a click on Step: → steps, Space plays and pauses, R resets', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await page.click('#step');
+  await page.waitForFunction(() => window.gruLab.epoch === 1);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => window.gruLab.epoch === 2);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => window.gruLab.playing && window.gruLab.epoch > 4);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => !window.gruLab.playing);
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+  await page.keyboard.press('r');
+  await page.waitForFunction(() => window.gruLab.epoch === 0 && document.querySelector('#epoch').textContent === '0');
+  // In a text field the keys are the field's.
+  await page.focus('#cfg-hidden');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('r');
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.gruLab.epoch), 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a typed learning rate shows in the status line at once; Play at the last epoch says why it does nothing', async () => {
+  const page = await browser.page(`${SMALL}&epochs=2`);
+  await ready(page);
+  await page.fill('#cfg-lr', '1');
+  await page.dispatchEvent('#cfg-lr', 'change');
+  await page.waitForFunction(() => /lr 1\.00\b/.test(document.querySelector('.status').textContent));
+  await stepTimes(page, 2);
+  await page.click('#play');
+  await page.waitForFunction(() => !document.querySelector('#message').hidden);
+  assert.match(await page.textContent('#message'), /all 2 epochs done: raise epochs or press Reset/);
+  assert.equal(await epoch(page), 2);
+  await page.close();
+});
+
+test('the charts take keyboard focus: arrows choose a sample and read its values, and walk the heatmap cells', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await stepTimes(page, 1);
+  await page.focus('#prediction-chart');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => /sample #2 · t = /.test(document.querySelector('.sample-label').textContent));
+  assert.match(await page.textContent('.sample-label'), /truth -?\d\.\d{4} · prediction -?\d\.\d{4}/);
+  assert.equal(await page.inputValue('#sample'), '2');
+  await page.keyboard.press('PageUp');
+  await page.waitForFunction((want) => document.querySelector('#sample').value === want, String(2 + Math.round(195 / 20)));
+  await page.focus('#gates-chart');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => /layer 1 · z · step 2 · unit 2 = -?\d\.\d{4}/.test(document.querySelector('.gate-readout').textContent));
+  assert.equal(await page.$eval('#equations li.highlight', (li) => li.dataset.gate), 'z');
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(() => /layer 1 · r · step 2 · unit 2/.test(document.querySelector('.gate-readout').textContent));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the cell select names each cell for a learner, and the gates panel says what sets the cell apart', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  const options = await page.$$eval('#cfg-cell option', (o) => o.map((x) => [x.value, x.textContent]));
+  assert.deepEqual(options.map(([v]) => v), ['cho', 'pytorch', 'lstm', 'rnn']);
+  assert.match(options[0][1], /tutorial/);
+  assert.match(options[1][1], /PyTorch/);
+  assert.match(await page.textContent('.cell-about'), /z ≈ 1 takes the new candidate/);
+  await page.selectOption('#cfg-cell', 'pytorch');
+  await page.waitForFunction(() => /z ≈ 1 keeps the old state/.test(document.querySelector('.cell-about').textContent));
+  assert.match(await page.textContent('.gate-meanings'), /z.*keeps/);
+  await page.close();
+});
+
+test('controls can leave out the file buttons; without the gates panel there is no sample slider', async () => {
+  const page = await browser.page(`${SMALL}&controls=step,play,reset&panels=prediction,loss`);
+  await ready(page);
+  for (const id of ['#save', '#save-pth', '#load']) assert.equal(await page.$(id), null, id);
+  assert.equal(await page.isVisible('#sample'), false);
+  const full = await browser.page(SMALL);
+  await ready(full);
+  for (const id of ['#save', '#save-pth']) assert.equal(await full.isVisible(id), true, id);
+  assert.equal(await full.isVisible('#sample'), true);
+  await page.close();
+  await full.close();
+});
+
+test('a course page keeps its own body margin and font after mount()', async () => {
+  const page = await browser.browser.newPage();
+  const host = `${browser.base}/www/examples/host-page.html`;
+  await page.route(host, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html><head><link rel="stylesheet" href="../lab/lab.css">
+      <style>body { margin: 30px; font: 18px/1.6 Georgia, serif; }</style></head>
+      <body><h1>Lesson</h1><div id="lab"></div></body></html>`,
+  }));
+  await page.goto(host);
+  const style = () => page.evaluate(() => {
+    const s = getComputedStyle(document.body);
+    const h = getComputedStyle(document.querySelector('h1'));
+    return { margin: s.margin, font: s.font, background: s.backgroundColor, color: s.color, h1: h.font, sizing: getComputedStyle(document.querySelector('h1')).boxSizing };
+  });
+  const before = await style();
+  await page.evaluate(async () => {
+    const { mount } = await import('/www/lab.js');
+    window.lab = await mount(document.getElementById('lab'), { hidden: 4, layers: 1, panels: ['prediction', 'loss'] });
+    await window.lab.step();
+  });
+  assert.deepEqual(await style(), before);
+  assert.equal(await page.evaluate(() => window.lab.epoch), 1);
+  await page.close();
+});
+
+test('opened from disk (file://), the page says it must be served, and how', async () => {
+  const page = await browser.browser.newPage();
+  await page.goto(pathToFileURL(join(ROOT, 'dist', 'index.html')).href);
+  await page.waitForSelector('.file-warning');
+  assert.match(await page.textContent('.file-warning'), /has to be served over http.*make serve/);
+  await page.close();
+});
+
+test('embedded at 720×480, the documented panel sets fit without scrolling, before and after training', async () => {
+  const page = await browser.browser.newPage({ viewport: { width: 800, height: 600 } });
+  const sets = [
+    'panels=prediction,loss,gates&controls=step,play,reset,lr',
+    'panels=prediction,loss&controls=step,play,reset,hidden,lr',
+    'panels=gates&controls=step,play,reset',
+  ];
+  for (const set of sets) {
+    const host = `${browser.base}/www/examples/frame-host.html`;
+    await page.unroute(host);
+    await page.route(host, (route) => route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><body style="margin:0"><iframe id="f" width="720" height="480" style="border:0"
+        src="/index.html?embed=1&hidden=8&layers=1&cell=pytorch&${set}"></iframe></body>`,
+    }));
+    await page.goto(host);
+    const frame = page.frameLocator('#f');
+    await frame.locator('#backend').filter({ hasText: /ndarray|WebGPU/ }).waitFor();
+    const size = async () => page.frames()[1].evaluate(() => ({ h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth }));
+    const fresh = await size();
+    await page.frames()[1].evaluate(async () => { for (let i = 0; i < 3; i++) await window.gruLab.step(); });
+    const trained = await size();
+    for (const [when, s] of [['fresh', fresh], ['after 3 epochs', trained]]) {
+      assert.ok(s.h <= 480 && s.w <= 720, `${set}, ${when}: the embedded document is ${s.w}×${s.h}`);
+    }
+    if (set === sets[0]) await screenshot(page, 'embed-720x480');
+  }
+  await page.close();
+});
+
+test('without its WebGPU module (a copy that leaves it out), the lab trains on the CPU and says why', async () => {
+  const gpu = await start({ webgpu: true });
+  try {
+    const page = await gpu.browser.newPage();
+    page.problems = [];
+    await page.route(/\/gru-lab(_bg\.wasm|\.js)$/, (route) => (route.request().url().includes('/cpu/') ? route.continue() : route.fulfill({ status: 404, body: '' })));
+    await page.goto(`${gpu.base}${SMALL}`);
+    await ready(page);
+    assert.match(await page.textContent('#backend'), /ndarray \(the WebGPU module did not load\)/);
+    await page.evaluate(() => window.gruLab.step());
+    assert.equal(await page.evaluate(() => window.gruLab.epoch), 1);
+    await page.close();
+  } finally {
+    await gpu.close();
+  }
+});
