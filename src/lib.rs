@@ -9,6 +9,7 @@
 //! is tested natively.
 
 pub mod bptt;
+pub mod cell_diagram;
 pub mod cells;
 pub mod config;
 pub mod data;
@@ -22,6 +23,7 @@ pub mod plot;
 pub mod pth;
 pub mod rng;
 pub mod state_dict;
+pub mod svg;
 pub mod trace;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

@@ -286,7 +286,7 @@ fn train(mut flags: Flags) -> Result<(), String> {
         trainer.scheduler.lr,
     )?;
     let diagram = out.join("gru_model_architecture.svg");
-    write(&diagram, &architecture_svg(&config))?;
+    write(&diagram, &architecture_svg(&config, true))?;
     let model_file = out.join("gru_sine_wave_model.json");
     let dict = pollster::block_on(trainer.state_dict())?;
     write(&model_file, &weights::to_json(&config, &dict))?;

@@ -19,6 +19,7 @@
 //! dU_rz = Σ_t h_{t−1}ᵀ·[da_r, da_z]   dU_h = Σ_t (r·h_{t−1})ᵀ·da_n
 //! ```
 
+use super::picture::{Node, Picture, Wire, arrow, block, line, op, terminal};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
     blocks, blocks_mut,
@@ -30,10 +31,77 @@ use burn::tensor::activation;
 pub struct GruCho;
 
 /// Saved planes: r, z, h̃ and `r ⊙ h_{t−1}` (the input of `U_h`).
+/// What both GRUs' pictures share: h_{t−1} along the top, x_t and h_{t−1} into the gates from below,
+/// r ⊙ h_{t−1} (pytorch: r ⊙ U_hn h_{t−1}) into the candidate, and the two products added into h_t.
+pub(super) const GRU_NODES: &[Node] = &[
+    terminal((30.0, 40.0), "h_{t−1}"),
+    terminal((455.0, 40.0), "h_t"),
+    terminal((30.0, 232.0), "x_t"),
+    op((200.0, 40.0), "⊙", None),
+    op((390.0, 40.0), "+", Some("h")),
+    op((120.0, 95.0), "⊙", None),
+    block((120.0, 150.0), "σ", "r", "r"),
+    block((200.0, 150.0), "σ", "z", "z"),
+    op((390.0, 95.0), "⊙", None),
+];
+
+pub(super) const GRU_WIRES: &[Wire] = &[
+    arrow(&[(56.0, 40.0), (189.0, 40.0)]),
+    arrow(&[(211.0, 40.0), (379.0, 40.0)]),
+    arrow(&[(401.0, 40.0), (436.0, 40.0)]),
+    line(&[(70.0, 40.0), (70.0, 200.0), (200.0, 200.0)]),
+    arrow(&[(46.0, 232.0), (300.0, 232.0), (300.0, 164.0)]),
+    line(&[(70.0, 232.0), (70.0, 200.0)]),
+    arrow(&[(120.0, 200.0), (120.0, 164.0)]),
+    arrow(&[(200.0, 200.0), (200.0, 164.0)]),
+    arrow(&[(120.0, 136.0), (120.0, 106.0)]),
+    arrow(&[(70.0, 95.0), (109.0, 95.0)]),
+    arrow(&[(131.0, 95.0), (250.0, 95.0), (250.0, 150.0), (278.0, 150.0)]),
+    arrow(&[(300.0, 136.0), (300.0, 95.0), (379.0, 95.0)]),
+    arrow(&[(390.0, 84.0), (390.0, 51.0)]),
+];
+
+pub(super) const GRU_JUNCTIONS: &[(f64, f64)] = &[
+    (70.0, 40.0),
+    (70.0, 95.0),
+    (70.0, 200.0),
+    (70.0, 232.0),
+    (120.0, 200.0),
+    (200.0, 120.0),
+];
+
+/// The data flow of one step (`cell_diagram.rs` draws it): h_t = (1 − z) ⊙ h_{t−1} + z ⊙ h̃, so 1 − z
+/// gates the old state on the top line and z the candidate.
+const PICTURE: Picture = Picture {
+    width: 480.0,
+    height: 250.0,
+    nodes: &[
+        GRU_NODES,
+        &[
+            op((200.0, 72.0), "1−", None),
+            block((300.0, 150.0), "tanh", "h̃", "candidate"),
+        ],
+    ],
+    wires: &[
+        GRU_WIRES,
+        &[
+            arrow(&[(200.0, 136.0), (200.0, 83.0)]),
+            arrow(&[(200.0, 61.0), (200.0, 51.0)]),
+            arrow(&[(200.0, 120.0), (390.0, 120.0), (390.0, 106.0)]),
+        ],
+    ],
+    junctions: GRU_JUNCTIONS,
+    notes: &[
+        ((295.0, 30.0), "(1 − z) ⊙ h_{t−1}"),
+        ((345.0, 88.0), "z ⊙ h̃"),
+    ],
+};
+
 const SPEC: CellSpec = CellSpec {
     name: "cho",
     title: "GRU as in the tutorial (Cho et al. 2014)",
     about: "The tutorial's GRU: z ≈ 1 takes the new candidate h̃, z ≈ 0 keeps the old state; the reset gate r scales h before U_h multiplies it.",
+    picture: &PICTURE,
     short: "GRU",
     module: "gru",
     blocks: 3,

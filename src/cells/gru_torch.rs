@@ -17,6 +17,8 @@
 //! dh_{t−1} = dh·z + dĥ·Uᵀ
 //! ```
 
+use super::gru_cho::{GRU_JUNCTIONS, GRU_NODES, GRU_WIRES};
+use super::picture::{Picture, arrow, block, op};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
     blocks, blocks_mut,
@@ -28,10 +30,39 @@ use burn::tensor::activation;
 pub struct GruTorch;
 
 /// Saved planes: r, z, n and `ĥ_n = W_hn h_{t−1} + b_hn`.
+/// The data flow of one step (`cell_diagram.rs` draws it): the tutorial GRU's picture, but r scales
+/// U_hn h_{t−1} + b_hn after the product, and h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}: z keeps the old state.
+const PICTURE: Picture = Picture {
+    width: 480.0,
+    height: 250.0,
+    nodes: &[
+        GRU_NODES,
+        &[
+            op((345.0, 120.0), "1−", None),
+            block((300.0, 150.0), "tanh", "n", "candidate"),
+        ],
+    ],
+    wires: &[
+        GRU_WIRES,
+        &[
+            arrow(&[(200.0, 136.0), (200.0, 51.0)]),
+            arrow(&[(200.0, 120.0), (334.0, 120.0)]),
+            arrow(&[(356.0, 120.0), (390.0, 120.0), (390.0, 106.0)]),
+        ],
+    ],
+    junctions: GRU_JUNCTIONS,
+    notes: &[
+        ((90.0, 88.0), "U_{hn} h"),
+        ((295.0, 30.0), "z ⊙ h_{t−1}"),
+        ((345.0, 88.0), "(1 − z) ⊙ n"),
+    ],
+};
+
 const SPEC: CellSpec = CellSpec {
     name: "pytorch",
     title: "GRU as PyTorch runs it (torch.nn.GRU)",
     about: "PyTorch's GRU: z ≈ 1 keeps the old state and z ≈ 0 takes the new candidate n (the opposite of the tutorial's z); r scales U_hn h + b_hn after the product.",
+    picture: &PICTURE,
     short: "GRU",
     module: "gru",
     blocks: 3,

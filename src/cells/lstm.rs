@@ -21,6 +21,7 @@
 //! The cell state's path `dc_{t−1} = dc·f` is the LSTM's answer to vanishing gradients: while f ≈ 1
 //! the gradient flows back through time undiminished.
 
+use super::picture::{Picture, arrow, block, line, memory, op, squash, terminal};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
     blocks, blocks_mut,
@@ -32,10 +33,61 @@ use burn::tensor::activation;
 pub struct Lstm;
 
 /// Saved planes: i, f, g, o and tanh(c_t).
+/// The data flow of one step (`cell_diagram.rs` draws it): the cell state c along the top, kept by f
+/// and written by i ⊙ g; h_t = o ⊙ tanh(c_t) leaves at the bottom right.
+const PICTURE: Picture = Picture {
+    width: 480.0,
+    height: 270.0,
+    nodes: &[&[
+        terminal((30.0, 40.0), "c_{t−1}"),
+        terminal((455.0, 40.0), "c_t"),
+        terminal((30.0, 230.0), "h_{t−1}"),
+        terminal((80.0, 258.0), "x_t"),
+        terminal((458.0, 215.0), "h_t"),
+        op((150.0, 40.0), "⊙", None),
+        op((290.0, 40.0), "+", Some("c")),
+        op((290.0, 110.0), "⊙", None),
+        block((150.0, 170.0), "σ", "f", "f"),
+        block((220.0, 170.0), "σ", "i", "i"),
+        block((290.0, 170.0), "tanh", "g", "g"),
+        block((360.0, 170.0), "σ", "o", "o"),
+        squash((430.0, 100.0)),
+        op((430.0, 170.0), "⊙", Some("h")),
+    ]],
+    wires: &[&[
+        memory(&[(56.0, 40.0), (139.0, 40.0)]),
+        memory(&[(161.0, 40.0), (279.0, 40.0)]),
+        memory(&[(301.0, 40.0), (436.0, 40.0)]),
+        arrow(&[(150.0, 156.0), (150.0, 51.0)]),
+        arrow(&[(220.0, 156.0), (220.0, 110.0), (279.0, 110.0)]),
+        arrow(&[(290.0, 156.0), (290.0, 121.0)]),
+        arrow(&[(290.0, 99.0), (290.0, 51.0)]),
+        arrow(&[(430.0, 40.0), (430.0, 86.0)]),
+        arrow(&[(430.0, 114.0), (430.0, 159.0)]),
+        arrow(&[(382.0, 170.0), (419.0, 170.0)]),
+        arrow(&[(430.0, 181.0), (430.0, 215.0), (440.0, 215.0)]),
+        line(&[(56.0, 230.0), (360.0, 230.0)]),
+        line(&[(80.0, 250.0), (80.0, 230.0)]),
+        arrow(&[(150.0, 230.0), (150.0, 184.0)]),
+        arrow(&[(220.0, 230.0), (220.0, 184.0)]),
+        arrow(&[(290.0, 230.0), (290.0, 184.0)]),
+        arrow(&[(360.0, 230.0), (360.0, 184.0)]),
+    ]],
+    junctions: &[
+        (430.0, 40.0),
+        (80.0, 230.0),
+        (150.0, 230.0),
+        (220.0, 230.0),
+        (290.0, 230.0),
+    ],
+    notes: &[((220.0, 20.0), "cell state: kept by f, written by i ⊙ g")],
+};
+
 const SPEC: CellSpec = CellSpec {
     name: "lstm",
     title: "LSTM (torch.nn.LSTM)",
     about: "The LSTM keeps a cell state c beside h: the forget gate f keeps it, the input gate i writes the candidate g into it, the output gate o shows it as h.",
+    picture: &PICTURE,
     short: "LSTM",
     module: "lstm",
     blocks: 4,

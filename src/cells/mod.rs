@@ -19,6 +19,7 @@
 pub mod gru_cho;
 pub mod gru_torch;
 pub mod lstm;
+pub mod picture;
 pub mod rnn;
 
 use crate::kernels::{Lhs, matmul};
@@ -94,6 +95,8 @@ pub struct CellSpec {
     pub title: &'static str,
     /// One sentence on what sets this cell apart (what its gates' high and low values do).
     pub about: &'static str,
+    /// Its data flow in one step, as a picture ([`picture::Picture`], drawn by `cell_diagram.rs`).
+    pub picture: &'static picture::Picture,
     /// The family's short name for layer boxes: "GRU", "LSTM", "RNN".
     pub short: &'static str,
     /// The attribute name of the recurrent module in PyTorch state dicts we write (`gru.weight_ih_l0`).

@@ -13,6 +13,7 @@
 //! right it shrinks (or grows) geometrically, the vanishing-gradient problem the gated cells address
 //! (Bengio, Simard & Frasconi 1994).
 
+use super::picture::{Picture, arrow, block, terminal};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
 };
@@ -21,10 +22,33 @@ use burn::tensor::Tensor;
 
 pub struct Rnn;
 
+/// The data flow of one step (`cell_diagram.rs` draws it): no gate between h_{t−1} and h_t.
+const PICTURE: Picture = Picture {
+    width: 480.0,
+    height: 200.0,
+    nodes: &[&[
+        terminal((40.0, 100.0), "h_{t−1}"),
+        terminal((240.0, 185.0), "x_t"),
+        terminal((440.0, 100.0), "h_t"),
+        block((240.0, 100.0), "tanh", "h", "h"),
+    ]],
+    wires: &[&[
+        arrow(&[(66.0, 100.0), (218.0, 100.0)]),
+        arrow(&[(240.0, 173.0), (240.0, 114.0)]),
+        arrow(&[(262.0, 100.0), (418.0, 100.0)]),
+    ]],
+    junctions: &[],
+    notes: &[(
+        (240.0, 45.0),
+        "no gate: every step overwrites h with tanh(W x + U h + b)",
+    )],
+};
+
 const SPEC: CellSpec = CellSpec {
     name: "rnn",
     title: "Plain RNN (torch.nn.RNN, tanh)",
     about: "No gates: every step overwrites h with tanh of the input and the old state, so what the layer saw long ago fades, and so does its gradient.",
+    picture: &PICTURE,
     short: "RNN",
     module: "rnn",
     blocks: 1,

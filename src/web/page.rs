@@ -63,10 +63,16 @@ pub fn apply_query(base: JsValue, query: &str, foreign: Vec<String>) -> Result<J
     })
 }
 
-/// The architecture diagram of `config` as SVG text.
+/// The architecture diagram of `config` as SVG text; `with_cell`: the cell opened up under it.
 #[wasm_bindgen(js_name = architectureSvg)]
-pub fn architecture_svg(config: JsValue) -> Result<String, JsError> {
-    Ok(diagram::architecture_svg(&config_from(config)?))
+pub fn architecture_svg(config: JsValue, with_cell: bool) -> Result<String, JsError> {
+    Ok(diagram::architecture_svg(&config_from(config)?, with_cell))
+}
+
+/// The data flow inside one cell of `config`'s kind, one time step, as SVG text.
+#[wasm_bindgen(js_name = cellSvg)]
+pub fn cell_svg(config: JsValue) -> Result<String, JsError> {
+    Ok(crate::cell_diagram::cell_svg(config_from(config)?.cell))
 }
 
 /// `[{gate, symbol, title, equation, meaning, range}]`: the quantities of the config's cell, in the

@@ -137,6 +137,8 @@ test('hovering a heatmap cell shows its value and highlights its equation', asyn
   await page.waitForSelector('.tooltip:not([hidden])');
   assert.match(await page.textContent('.tooltip'), /layer 1 · z · step \d+ · unit \d+ = -?\d\.\d{4}/);
   assert.equal(await page.$eval('#equations li.highlight', (li) => li.dataset.gate), 'z');
+  // …and the block that computes it in the cell's picture.
+  assert.deepEqual(await page.$$eval('#cell-picture .highlight', (g) => g.map((x) => x.dataset.gate)), ['z']);
   clean(page);
   await page.close();
 });
@@ -239,12 +241,14 @@ test('every cell trains 3 epochs; its heatmaps, diagram and equations are its ow
     assert.ok(Number.isFinite(loss) && loss > 0, `${cell}: loss ${loss}`);
     assert.ok(await colours(page, '#gates-chart') > 20, `${cell}: heatmaps drawn`);
     assert.equal(await page.getAttribute('#gates-chart', 'aria-label'), `heatmaps of ${want.gates.join(', ')} for every layer; arrow keys read the values`);
-    const svgGates = await page.$$eval('#architecture svg .gate', (g) => g.map((x) => x.getAttribute('data-gate')));
+    // The cell's picture computes every quantity the equations list (in its own order).
+    const pictured = await page.$$eval('#cell-picture svg [data-gate]', (g) => [...new Set(g.map((x) => x.getAttribute('data-gate')))].sort());
     const listed = await page.$$eval('#equations li', (li) => li.map((x) => x.getAttribute('data-gate')));
-    assert.deepEqual(svgGates, listed, `${cell}: diagram and equations list the same quantities`);
-    assert.equal(svgGates.length, want.gates.length, cell);
+    assert.deepEqual(pictured, [...listed].sort(), `${cell}: the picture and the equations show the same quantities`);
+    assert.equal(listed.length, want.gates.length, cell);
     assert.match(await page.textContent('#equations'), want.equation, cell);
-    assert.equal((await page.$$('#architecture svg .cell-state')).length, cell === 'lstm' ? 1 : 0, cell);
+    assert.equal((await page.$$('#cell-picture svg .cell-state')).length, cell === 'lstm' ? 1 : 0, cell);
+    assert.equal(await page.$$eval('#architecture svg [data-gate]', (g) => g.length), 0, `${cell}: the architecture leaves the cell to its panel`);
     assert.match(await page.textContent('.status'), new RegExp(`${want.parameters} parameters`), cell);
     // Hovering a heatmap names one of this cell's quantities.
     const box = await page.locator('#gates-chart').boundingBox();

@@ -150,7 +150,7 @@ test('an LSTM .pth saved by PyTorch loads in the page: the cell, its heatmaps an
   const run = JSON.parse(readFileSync(join(FIXTURES, 'lstm_run.json'), 'utf8'));
   const loss = Number(await page.textContent('#loss'));
   assert.ok(Math.abs(loss - run.losses[0]) / run.losses[0] < 1e-4, `loss ${loss} vs PyTorch's ${run.losses[0]}`);
-  assert.equal(await page.$$eval('#architecture svg .cell-state', (g) => g.length), 1);
+  assert.equal(await page.$$eval('#cell-picture svg .cell-state', (g) => g.length), 1);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -22,7 +22,7 @@ const SETTINGS = {
 /** Experiments one click away. `readable` keeps the cell: with 4 units in 1 layer and no dropout the
  * gates move far from 0.5 and every unit can be read. */
 const PRESETS = [
-  { value: 'readable', text: 'gates you can read: 1 layer × 4 units, no dropout', query: 'hidden=4&layers=1&dropout=0&lr=0.01&epochs=150' },
+  { value: 'readable', text: 'gates you can read: 1 layer × 4 units, no dropout, lr 0.03', query: 'hidden=4&layers=1&dropout=0&lr=0.03&epochs=300' },
   { value: 'tutorial', text: 'the tutorial: 2 layers × 32 units', query: 'hidden=32&layers=2&dropout=0.1&lr=0.01&window=10&points=1000&epochs=100&seed=42' },
 ];
 

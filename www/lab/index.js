@@ -37,7 +37,7 @@ function handle(lab) {
     /** Epochs reported so far (the counter). */
     get epoch() { return lab.store.epoch; },
     /** The training loss of every epoch so far. */
-    get losses() { return [...lab.store.losses]; },
+    get losses() { return Array.from(lab.store.losses.values()); },
     /** Epochs the worker's trainer has run, as far as the page has heard (equals `epoch` when idle). */
     get trainedEpochs() { return lab.run.trainedEpochs; },
     /** The epoch whose predictions and gates are on screen (behind `epoch` while playing). */

@@ -1,13 +1,39 @@
-// What one run has told the page so far: a column per report field (one number per epoch, packed
-// arrays: the soak test reads the heap after 2,000 epochs) and the newest snapshot. The view reads it
-// at frame rate; `reportsVersion` and `snapshotVersion` tell it what changed since it last drew.
+// What one run has told the page so far: a column per report field (one number per epoch) and the
+// newest snapshot. The view reads it at frame rate; `reportsVersion` and `snapshotVersion` tell it what
+// changed since it last drew.
+
+/** A growable column of numbers: a Float64Array that doubles when full, so that a long run costs eight
+ * bytes an epoch per field (the soak test reads the heap after 2,000 epochs). */
+class Column {
+  constructor() {
+    this.data = new Float64Array(64);
+    this.length = 0;
+  }
+
+  push(value) {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  at(i) {
+    return this.data[i];
+  }
+
+  /** The values so far, without a copy (valid until the next push). */
+  values() {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+const FIELDS = { losses: 'loss', lrs: 'lr', gradNorms: 'grad_norm', ms: 'ms' };
 
 export class Store {
   constructor() {
-    this.losses = [];
-    this.lrs = [];
-    this.gradNorms = [];
-    this.ms = [];
+    for (const column of Object.keys(FIELDS)) this[column] = new Column();
     /** `{epoch, lr, predictions, trace, sample, ms}` of the newest evaluation, or null. */
     this.snapshot = null;
     this.reportsVersion = 0;
@@ -23,15 +49,12 @@ export class Store {
    * a backend fallback) first drops that epoch and every later one. */
   push(report) {
     if (report.epoch <= this.epoch) this.truncate(report.epoch - 1);
-    this.losses.push(report.loss);
-    this.lrs.push(report.lr);
-    this.gradNorms.push(report.grad_norm);
-    this.ms.push(report.ms);
+    for (const [column, field] of Object.entries(FIELDS)) this[column].push(report[field]);
     this.reportsVersion++;
   }
 
   truncate(epochs) {
-    for (const column of [this.losses, this.lrs, this.gradNorms, this.ms]) column.length = Math.min(column.length, epochs);
+    for (const column of Object.keys(FIELDS)) this[column].length = Math.min(this[column].length, epochs);
     this.reportsVersion++;
   }
 
@@ -39,7 +62,7 @@ export class Store {
   latest() {
     const i = this.epoch - 1;
     if (i < 0) return null;
-    return { epoch: i + 1, loss: this.losses[i], lr: this.lrs[i], gradNorm: this.gradNorms[i], ms: this.ms[i] };
+    return { epoch: i + 1, loss: this.losses.at(i), lr: this.lrs.at(i), gradNorm: this.gradNorms.at(i), ms: this.ms.at(i) };
   }
 
   setSnapshot(snapshot, sample) {

@@ -20,6 +20,8 @@ const SNAPSHOT_SPACING = 10;
 /** While playing, the lab draws at most every this many ms (30 frames a second): every frame it
  * skips leaves the CPU (and the compositor's) to training. */
 const PLAY_FRAME_MS = 1000 / 30 - 2;
+/** Draw measures kept for the bench (a Play of the tutorial's 100 epochs draws ~100 frames). */
+const MEASURES_KEPT = 250;
 /** Main-thread milliseconds a frame may spend drawing before the remaining panels wait a frame. */
 const FRAME_BUDGET_MS = 4;
 
@@ -45,6 +47,7 @@ export class LabView {
     this.lr = config.lr;
     this.frame = 0;
     this.renderedAt = 0;
+    this.measures = 0;
     this.snapshotInFlight = false;
     this.nextSnapshotAt = 0;
     /** Main-thread ms the snapshot panels took to draw the last snapshot. */
@@ -215,7 +218,13 @@ export class LabView {
     const shown = this.panels.filter((p) => p.snapshot).map((p) => p.drawnEpoch);
     this.drawnEpoch = shown.length ? Math.min(...shown) : this.store.epoch;
     if (drawn.length) {
-      // For `make bench`: the main-thread time of each frame that drew, and what it drew.
+      // For `make bench`: the main-thread time of each frame that drew, and what it drew. The browser
+      // keeps every measure until it is cleared, so only the last MEASURES_KEPT are (a long run's
+      // memory stays flat).
+      if (++this.measures > MEASURES_KEPT) {
+        performance.clearMeasures('gru-lab:draw');
+        this.measures = 1;
+      }
       performance.measure('gru-lab:draw', { start: started, detail: { drawn, epoch: this.store.epoch, drawnEpoch: this.drawnEpoch } });
     }
     this.requestSnapshot();

@@ -9,8 +9,10 @@ import loss from './loss.js';
 import gates from './gates.js';
 import architecture from './architecture.js';
 import equations from './equations.js';
+import cell from './cell.js';
 
-// The equations come right after the heatmaps: on a wide lab they sit beside them (lab.css).
-export const PANEL_MODULES = [prediction, loss, gates, equations, architecture];
+// The cell's picture and its equations come right after the heatmaps: on a wide lab they sit beside
+// them (lab.css), so hovering a heatmap lights its block and its equation in view.
+export const PANEL_MODULES = [prediction, loss, gates, cell, equations, architecture];
 export const PANEL_IDS = PANEL_MODULES.map((p) => p.id);
 

@@ -13,7 +13,7 @@ export default {
       draw({ config, store, dark, dpr }, changed) {
         if (!touched(changed, 'config', 'reports', 'theme', 'size')) return false;
         const latest = store.latest();
-        core.drawLoss(canvas, store.losses, latest ? latest.lr : config.lr, config.epochs, dark, dpr);
+        core.drawLoss(canvas, store.losses.values(), latest ? latest.lr : config.lr, config.epochs, dark, dpr);
         return true;
       },
     };
