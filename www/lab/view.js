@@ -1,8 +1,9 @@
 // One lab on the page: the view of one run. It owns the controls, the status line and the panels, keeps
-// the run's reports in a Store, and draws at most once per animation frame, only what changed. While
-// playing, the run trains ahead on its own; the view asks for the heavy snapshot (predictions, gates)
-// of the newest epoch when the previous one has been drawn, spaced so that evaluating it costs
-// training at most a tenth of its time. Step trains one epoch and draws it before it resolves.
+// the run's reports in a Store, and draws at most once per animation frame (30 a second while
+// playing), only what changed. While playing, the run trains ahead on its own; the view asks for the
+// heavy snapshot (predictions, gates) of the newest epoch when the previous one has been drawn, spaced
+// so that it costs training at most a tenth of its time. Step trains one epoch and draws it before it
+// resolves.
 import { core } from './core.js';
 import { el, download } from './dom.js';
 import { Run } from './run.js';
@@ -59,7 +60,7 @@ export class LabView {
     this.run = new Run({
       onReport: (msg) => this.received(msg),
       onStopped: (msg) => this.stopped(msg),
-      onFailure: (text) => this.status.showError(text),
+      onFailure: (message) => this.fail({ kind: 'error', message }),
     });
     this.build();
   }
