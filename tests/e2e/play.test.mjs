@@ -166,11 +166,14 @@ test('a learning-rate change during Play applies from the next epoch, without a 
   });
   const { seen, changedAt } = reports;
   assert.deepEqual(seen.map((r) => r.epoch), Array.from({ length: seen.length }, (_, i) => i + 1), 'no reset, no gap');
-  assert.ok(seen.slice(0, 4).every((r) => r.lr === 0.01), JSON.stringify(seen.slice(0, 4)));
-  // The first epoch after the change reports the new rate; the plateau scheduler may halve it later.
-  assert.equal(seen[changedAt].lr, 0.003, `epoch ${changedAt + 1}: ${JSON.stringify(seen[changedAt])}`);
-  const halvings = seen.slice(changedAt).map((r) => Math.log2(0.003 / r.lr));
-  assert.ok(halvings.every((k) => Math.abs(k - Math.round(k)) < 1e-9 && k >= 0), JSON.stringify(seen.slice(changedAt)));
+  // A report's lr is the rate after ReduceLROnPlateau saw that epoch's loss, so it may be a halving
+  // of the rate the epoch trained with: 0.01 / 2^k before the change, 0.003 / 2^k from the next epoch
+  // on (the two families never meet), and the first epoch after the change trained with 0.003.
+  const halvings = (from, r) => Math.log2(from / r.lr);
+  const whole = (k) => Math.abs(k - Math.round(k)) < 1e-9 && k >= -1e-9;
+  assert.ok(seen.slice(0, changedAt).every((r) => whole(halvings(0.01, r))), JSON.stringify(seen.slice(0, changedAt)));
+  assert.ok(seen.slice(changedAt).every((r) => whole(halvings(0.003, r))), JSON.stringify(seen.slice(changedAt)));
+  assert.ok(halvings(0.003, seen[changedAt]) <= 1, `epoch ${changedAt + 1}: ${JSON.stringify(seen[changedAt])}`);
   assert.match(await page.textContent('.status'), new RegExp(`lr ${seen.at(-1).lr.toPrecision(3).replace('.', '\\.')}`));
   assert.deepEqual(page.problems, []);
   await page.close();
