@@ -230,6 +230,26 @@ pub fn draw_prediction<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The page's prediction panel: the prediction chart with the error panel under it when the area is
+/// tall enough to read both (an embedded lab's short canvas shows the prediction only).
+pub fn draw_prediction_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    times: &[f64],
+    truth: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+) -> PlotResult {
+    let height = area.dim_in_pixel().1;
+    if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
+        return draw_prediction(area, theme, times, truth, predictions, selected);
+    }
+    let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
+    draw_prediction(&upper, theme, times, truth, predictions, selected)?;
+    let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+    draw_error(&lower, theme, times, &errors)
+}
+
 /// The prediction error `truth − prediction` over time, with a zero line.
 pub fn draw_error<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

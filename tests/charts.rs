@@ -142,38 +142,16 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
     let losses: Vec<f64> = (0..100).map(|e| 0.5 * 0.95f64.powi(e)).collect();
     for theme in [Theme::LIGHT, Theme::DARK] {
         for size in CHART_SIZES {
-            // As the page composes it (src/web/page.rs): the error panel under the prediction when the
-            // canvas is at least 240 px high.
             check("prediction", size, |area| {
-                if size.1 >= 240 {
-                    let (upper, lower) = area.split_vertically((size.1 as f64 * 0.68) as u32);
-                    plot::draw_prediction(
-                        &upper,
-                        &theme,
-                        times,
-                        &data.targets,
-                        &predictions,
-                        Some(3),
-                    )
-                    .unwrap();
-                    let errors: Vec<f32> = data
-                        .targets
-                        .iter()
-                        .zip(&predictions)
-                        .map(|(y, p)| y - p)
-                        .collect();
-                    plot::draw_error(&lower, &theme, times, &errors).unwrap();
-                } else {
-                    plot::draw_prediction(
-                        area,
-                        &theme,
-                        times,
-                        &data.targets,
-                        &predictions,
-                        Some(3),
-                    )
-                    .unwrap();
-                }
+                plot::draw_prediction_panel(
+                    area,
+                    &theme,
+                    times,
+                    &data.targets,
+                    &predictions,
+                    Some(3),
+                )
+                .unwrap()
             });
             check("loss", size, |area| {
                 plot::draw_loss(area, &theme, &losses, 0.01, 100).unwrap()

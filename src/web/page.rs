@@ -170,7 +170,8 @@ fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
     result.map_err(|e| JsError::new(&e))
 }
 
-/// The prediction chart (truth, prediction, the selected window) with the error panel under it.
+/// The prediction panel on a canvas: truth, prediction and the selected sample, with the error panel
+/// under it when the canvas is tall enough (plot::draw_prediction_panel).
 #[wasm_bindgen(js_name = drawPrediction)]
 #[allow(clippy::too_many_arguments)]
 pub fn draw_prediction(
@@ -183,29 +184,14 @@ pub fn draw_prediction(
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
-    let area = cleared_area(canvas, &theme)?;
-    // The error panel needs some height to be readable: small (embedded) canvases show the prediction only.
-    let height = area.dim_in_pixel().1;
-    let (chart, error_panel) =
-        if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
-            (area, None)
-        } else {
-            let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
-            (upper, Some(lower))
-        };
-    drawn(plot::draw_prediction(
-        &chart,
+    drawn(plot::draw_prediction_panel(
+        &cleared_area(canvas, &theme)?,
         &theme,
         times,
         truth,
         predictions,
         selected,
-    ))?;
-    if let Some(lower) = error_panel {
-        let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
-        drawn(plot::draw_error(&lower, &theme, times, &errors))?;
-    }
-    Ok(())
+    ))
 }
 
 /// The loss curve on a log scale.
