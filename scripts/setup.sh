@@ -13,7 +13,7 @@ TRUNK_VERSION=0.22.1
 WASM_BINDGEN_VERSION=0.2.130
 what=${1:-all}
 
-log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 
 locked=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
 if [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then

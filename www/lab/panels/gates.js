@@ -7,6 +7,13 @@ import { core } from '../core.js';
 import { el } from '../dom.js';
 import { touched } from '../changes.js';
 
+/** A trace of the config's shape with no values yet (NaN draws as each scale's midpoint). */
+function emptyTrace(config, quantities) {
+  const rows = () => Array.from({ length: config.window }, () => new Array(config.hidden).fill(NaN));
+  const layer = () => Object.fromEntries(quantities.map((q) => [q.gate, rows()]));
+  return { sample: 0, prediction: 0, layers: Array.from({ length: config.layers }, layer) };
+}
+
 export default {
   id: 'gates',
   title: 'Gates of the selected sample: time step → across, hidden unit ↓ down',
@@ -86,7 +93,10 @@ export default {
           const focused = document.activeElement === canvas ? cursor : null;
           core.drawGates(canvas, snapshot.trace, config.cell, stretch.checked, focused, dark, dpr);
         } else {
-          canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+          // Before the first snapshot: the empty chart (titles, step and unit numbers, legends), so the
+          // learner sees where the gates will show, and the first draw's one-time costs are paid
+          // before training starts rather than in the middle of Play.
+          core.drawGates(canvas, emptyTrace(config, quantities), config.cell, false, null, dark, dpr);
         }
         return true;
       },
