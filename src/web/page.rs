@@ -173,7 +173,6 @@ fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
 /// The prediction panel on a canvas: truth, prediction and the selected sample, with the error panel
 /// under it when the canvas is tall enough (plot::draw_prediction_panel).
 #[wasm_bindgen(js_name = drawPrediction)]
-#[allow(clippy::too_many_arguments)]
 pub fn draw_prediction(
     canvas: HtmlCanvasElement,
     times: &[f64],
@@ -241,7 +240,6 @@ fn gate_layout(
 /// (plot::HeatBlock::pixels): a cell-by-cell `fillRect` costs the main thread several times more,
 /// every frame of Play.
 #[wasm_bindgen(js_name = drawGates)]
-#[allow(clippy::too_many_arguments)]
 pub fn draw_gates(
     canvas: HtmlCanvasElement,
     trace: JsValue,

@@ -1,6 +1,5 @@
 // What one run has told the page so far: a column per report field (one number per epoch) and the
-// newest snapshot. The view reads it at frame rate; `reportsVersion` and `snapshotVersion` tell it what
-// changed since it last drew.
+// newest snapshot. The view reads it at frame rate (it tracks what changed itself, per panel).
 
 /** A growable column of numbers: a Float64Array that doubles when full, so that a long run costs eight
  * bytes an epoch per field (the soak test reads the heap after 2,000 epochs). */
@@ -36,8 +35,6 @@ export class Store {
     for (const column of Object.keys(FIELDS)) this[column] = new Column();
     /** `{epoch, lr, predictions, trace, sample, ms}` of the newest evaluation, or null. */
     this.snapshot = null;
-    this.reportsVersion = 0;
-    this.snapshotVersion = 0;
   }
 
   /** Epochs reported. */
@@ -50,12 +47,10 @@ export class Store {
   push(report) {
     if (report.epoch <= this.epoch) this.truncate(report.epoch - 1);
     for (const [column, field] of Object.entries(FIELDS)) this[column].push(report[field]);
-    this.reportsVersion++;
   }
 
   truncate(epochs) {
     for (const column of Object.keys(FIELDS)) this[column].length = Math.min(this[column].length, epochs);
-    this.reportsVersion++;
   }
 
   /** The newest epoch's report, `{epoch, loss, lr, gradNorm, ms}`, or null before the first epoch. */
@@ -67,6 +62,5 @@ export class Store {
 
   setSnapshot(snapshot, sample) {
     this.snapshot = { ...snapshot, sample };
-    this.snapshotVersion++;
   }
 }

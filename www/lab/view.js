@@ -98,15 +98,17 @@ export class LabView {
 
   /** What a panel may use of the lab (panels/index.js). */
   panelContext(id, on) {
+    /** A panel's frame: its title over `content`; the class is `panel <className>`. */
+    const section = (panel, content, className = panel.id) => el('section', { class: `panel ${className}` }, [el('h3', { text: panel.title }), content]);
     return {
       id,
       on,
       /** The ids of the panels this lab shows. */
       panels: this.page.panels,
+      section,
       canvasPanel: (panel, alt) => {
         const canvas = el('canvas', { id: id(`${panel.id}-chart`), role: 'img', 'aria-label': alt });
-        const section = el('section', { class: `panel ${panel.id}` }, [el('h3', { text: panel.title }), el('div', { class: 'canvas-box' }, [canvas])]);
-        return { section, canvas };
+        return { section: section(panel, el('div', { class: 'canvas-box' }, [canvas])), canvas };
       },
       view: () => this.viewState(),
       /** Asks for a frame in which the panels redraw for `kinds` (../changes.js). */

@@ -8,7 +8,7 @@ export default {
   title: 'Architecture',
   mount(ctx) {
     const box = el('div', { id: ctx.id('architecture'), class: 'architecture' });
-    const section = el('section', { class: 'panel architecture-panel' }, [el('h3', { text: this.title }), box]);
+    const section = ctx.section(this, box, 'architecture-panel');
     return {
       section,
       draw({ config }, changed) {

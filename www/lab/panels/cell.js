@@ -9,7 +9,7 @@ export default {
   title: 'Inside the cell, one time step',
   mount(ctx) {
     const box = el('div', { id: ctx.id('cell-picture'), class: 'cell-picture' });
-    const section = el('section', { class: 'panel cell' }, [el('h3', { text: this.title }), box]);
+    const section = ctx.section(this, box);
     return {
       section,
       draw({ config }, changed) {

@@ -7,7 +7,7 @@ export default {
   title: 'Equations',
   mount(ctx) {
     const list = el('ol', { id: ctx.id('equations'), class: 'equations' });
-    const section = el('section', { class: 'panel equations-panel' }, [el('h3', { text: this.title }), list]);
+    const section = ctx.section(this, list, 'equations-panel');
     return {
       section,
       draw({ config }, changed) {
