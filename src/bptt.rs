@@ -21,6 +21,7 @@
 //! trained by Burn's Adam.
 
 use crate::cells::{BackwardStep, CellKind, CellSpec, ForwardStep, FusedWeights, Planes, Source};
+use crate::gradient_flow::{GradientFlow, LayerFlow, gate_highway, l2_norm};
 use crate::kernels::{Lhs, matmul};
 use crate::params::{LayerParams, ModelParams, transpose};
 use crate::state_dict::{ModelShape, input_size};
@@ -63,11 +64,14 @@ pub struct Tape {
     d_state: Vec<f32>,
     d_previous: Vec<f32>,
     d_memory: Vec<f32>,
+    d_memory_total: Vec<f32>,
     scratch: Vec<f32>,
     /// `[T·B, H]`: the gradient reaching the current layer's outputs.
     d_outputs: Vec<f32>,
     /// `[T·B]`: `dL/dx` of the model's input, when asked for.
     d_inputs: Vec<f32>,
+    /// The last backward pass's gradient through time (norms taken where BPTT forms dh_t and dc_t).
+    flow: GradientFlow,
 }
 
 /// Buffer sizes of one layer's tape, in f32 values.
@@ -101,7 +105,7 @@ impl Tape {
                     .sum::<usize>()
             })
             .sum();
-        let shared = batch * (1 + spec.blocks * h + 4 * h) + rows * (h + 1);
+        let shared = batch * (1 + spec.blocks * h + 5 * h) + rows * (h + 1);
         4 * (layers + shared)
     }
 
@@ -144,9 +148,11 @@ impl Tape {
             d_state: vec![0.0; batch * h],
             d_previous: vec![0.0; batch * h],
             d_memory: vec![0.0; batch * h],
+            d_memory_total: vec![0.0; if spec.memory { batch * h } else { 0 }],
             scratch: vec![0.0; batch * h],
             d_outputs: vec![0.0; rows * h],
             d_inputs: vec![0.0; rows],
+            flow: GradientFlow::zeros(shape.layers, steps, spec.memory, spec.keep.is_some()),
         }
     }
 
@@ -233,6 +239,7 @@ impl Tape {
 
     /// The MSE loss of the last forward pass against `targets: [B]` and the gradient of every
     /// parameter (written into `grads`). With `input_gradient` also `dL/dx` (see [`Tape::d_inputs`]).
+    /// The gradient through time of this pass is then [`Tape::gradient_flow`].
     pub fn backward(
         &mut self,
         params: &ModelParams,
@@ -271,6 +278,7 @@ impl Tape {
                 d_state: &mut self.d_state,
                 d_previous: &mut self.d_previous,
                 d_memory: &mut self.d_memory,
+                d_memory_total: &mut self.d_memory_total,
                 scratch: &mut self.scratch,
             };
             backward_layer(
@@ -280,6 +288,7 @@ impl Tape {
                 &self.d_outputs,
                 scratch,
                 &mut grads.layers[l],
+                &mut self.flow.layers[l],
                 (b, steps, h),
             );
             // dx = dx̂·Wᵀ: the gradient reaching the layer below (through its dropout mask), or the
@@ -315,6 +324,12 @@ impl Tape {
             }
         }
         loss / b as f64
+    }
+
+    /// The gradient through time of the last [`Tape::backward`]: per layer and step `‖∂L/∂h_t‖`
+    /// (`‖∂L/∂c_t‖`) and the gate highway of that pass's forward ([`crate::gradient_flow`]).
+    pub fn gradient_flow(&self) -> &GradientFlow {
+        &self.flow
     }
 
     /// `dL/dx` of the model's input `[B, T]` (batch-major) from the last [`Tape::backward`] that
@@ -453,11 +468,14 @@ struct Scratch<'a> {
     d_state: &'a mut [f32],
     d_previous: &'a mut [f32],
     d_memory: &'a mut [f32],
+    d_memory_total: &'a mut [f32],
     scratch: &'a mut [f32],
 }
 
 /// BPTT through one layer: `d_outputs` `[T·B, H]` is the loss's gradient at the layer's outputs.
-/// Leaves `dx̂` in `tape.projected` and the layer's parameter gradients in `grads`.
+/// Leaves `dx̂` in `tape.projected`, the layer's parameter gradients in `grads` and its gradient
+/// through time in `flow`.
+#[allow(clippy::too_many_arguments)]
 fn backward_layer(
     cell: CellKind,
     params: &LayerParams,
@@ -465,6 +483,7 @@ fn backward_layer(
     d_outputs: &[f32],
     scratch: Scratch,
     grads: &mut LayerParams,
+    flow: &mut LayerFlow,
     (b, steps, h): (usize, usize, usize),
 ) {
     let cell = cell.cell();
@@ -474,6 +493,7 @@ fn backward_layer(
         d_state,
         d_previous,
         d_memory,
+        d_memory_total,
         scratch,
     } = scratch;
     let weights = FusedWeights {
@@ -497,6 +517,8 @@ fn backward_layer(
         for (d, o) in d_state.iter_mut().zip(&d_outputs[t * bh..(t + 1) * bh]) {
             *d += o;
         }
+        // d_state is now the total dL/dh_t: from step t + 1 and from the layer above (or the head).
+        flow.dh[t] = l2_norm(d_state);
         let d_recurrent: &mut [f32] = if spec.separate_recurrent_gradient {
             &mut tape.d_recurrent[t * b * width..(t + 1) * b * width]
         } else {
@@ -517,10 +539,19 @@ fn backward_layer(
             d_x_proj: &mut tape.projected[t * b * width..(t + 1) * b * width],
             d_recurrent,
             d_previous: &mut *d_previous,
+            d_memory_total: &mut *d_memory_total,
             scratch: &mut *scratch,
             weights,
         });
+        if let Some(dc) = &mut flow.dc {
+            dc[t] = l2_norm(d_memory_total);
+        }
         d_state.copy_from_slice(d_previous);
+    }
+    if let (Some(keep), Some(gate)) = (&mut flow.keep, &spec.keep) {
+        let (_, plane) = gate.locate(spec);
+        let gates = &tape.saved[plane * rows * h..(plane + 1) * rows * h];
+        gate_highway(keep, bh, gate.complement, |t| &gates[t * bh..(t + 1) * bh]);
     }
     // Weight gradients over all steps at once: h_{t−1} for t = 1…T is states[0 .. T·B].
     let d_hat = if spec.separate_recurrent_gradient {

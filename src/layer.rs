@@ -2,6 +2,12 @@
 //! steps in one product, and the time loop over the cell's readable step ([`crate::cells::Cell::step`]),
 //! recording the cell's quantities for the page on request. Under Burn's autodiff this is the
 //! reference the fused path is held to, and what runs on WebGPU.
+//!
+//! For the gradient through time ([`crate::gradient_flow`]) the layer can *probe* its states: each
+//! `h_t` becomes `h_t + p_t` with `p_t` a zero leaf that requires its gradient, and the sum is what
+//! the next step, the layer above and the head read (the cell adds its own probe to `c_t` where it
+//! forms it, before `h_t` reads it). Then `∂L/∂p_t` is the total `∂L/∂h_t`, which Burn's autodiff
+//! keeps for leaves (it keeps no gradient of intermediate tensors).
 
 use crate::cells::{CellKind, RecurrentWeights, State};
 use crate::params::LayerParams;
@@ -22,6 +28,19 @@ pub struct RecurrentLayer {
     pub hidden: usize,
     #[module(skip)]
     pub cell: CellKind,
+}
+
+/// What [`RecurrentLayer::forward`] returns.
+pub struct LayerOutput {
+    /// Every step's hidden state `[B, T, H]`.
+    pub outputs: Tensor<3>,
+    /// The recorded quantities, one `[T, S, H]` tensor each in the cell's order, when asked for.
+    pub recording: Option<Vec<Tensor<3>>>,
+    /// When probing: per step the zero leaves added to h_t (and c_t), whose gradients are the total
+    /// `∂L/∂h_t` (`∂L/∂c_t`); empty otherwise.
+    pub probes: Vec<State>,
+    /// When probing a cell with a keep gate: the gate highway `[T]` (no autodiff).
+    pub keep: Option<Tensor<1>>,
 }
 
 impl RecurrentLayer {
@@ -59,14 +78,18 @@ impl RecurrentLayer {
 
     /// Runs the layer over a whole sequence `xs: [B, T, I]` from `start` (h₀, and c₀ for cells with
     /// memory), returning every step's hidden state `[B, T, H]`. With `record` the cell's quantities
-    /// of those sample rows are kept, one `[T, S, H]` tensor per quantity in the cell's order.
+    /// of those sample rows are kept, one `[T, S, H]` tensor per quantity in the cell's order. With
+    /// `probe` the states are probed for the gradient through time (see the module's doc).
     pub fn forward(
         &self,
         xs: Tensor<3>,
         start: State,
         record: Option<&Tensor<1, Int>>,
-    ) -> (Tensor<3>, Option<Vec<Tensor<3>>>) {
+        probe: bool,
+    ) -> LayerOutput {
         let [batch, steps, input] = xs.dims();
+        let xs_device = xs.device();
+        let memory = self.cell.spec().memory;
         let cell = self.cell.cell();
         let width = cell.spec().blocks * self.hidden;
         // The input projections of all time steps in one matmul: [B·T, I] · [I, G·H].
@@ -84,13 +107,31 @@ impl RecurrentLayer {
         let mut state = start;
         let mut outputs = Vec::with_capacity(steps);
         let mut recorded: Vec<Vec<Tensor<2>>> = vec![Vec::new(); cell.spec().quantities.len()];
+        let mut probes = Vec::new();
+        let keep_gate = cell.spec().keep.filter(|_| probe);
+        let mut keep_gates = Vec::new();
         for t in 0..steps {
             let x_proj = projected.clone().narrow(1, t, 1).reshape([batch, width]);
-            let step = cell.step(x_proj, &state, &weights);
+            let leaf = || Tensor::zeros([batch, self.hidden], &xs_device).require_grad();
+            let memory_probe = (probe && memory).then(leaf);
+            let mut step = cell.step(x_proj, &state, &weights, memory_probe.clone());
+            if let Some(gate) = keep_gate {
+                let (index, _) = gate.locate(cell.spec());
+                keep_gates.push(step.quantities[index].clone().inner());
+            }
             if let Some(rows) = record {
                 for (slot, value) in recorded.iter_mut().zip(step.quantities) {
                     slot.push(value.select(0, rows.clone()));
                 }
+            }
+            if probe {
+                // h_t + p_t is what the next step, the layer above and the head read.
+                let h_probe = leaf();
+                step.state.h = step.state.h + h_probe.clone();
+                probes.push(State {
+                    h: h_probe,
+                    c: memory_probe,
+                });
             }
             outputs.push(step.state.h.clone());
             state = step.state;
@@ -101,6 +142,54 @@ impl RecurrentLayer {
                 .map(|steps| Tensor::stack::<3>(steps, 0))
                 .collect()
         });
-        (Tensor::stack::<3>(outputs, 1), recording)
+        let keep = keep_gate.map(|gate| gate_highway(keep_gates, gate.complement));
+        LayerOutput {
+            outputs: Tensor::stack::<3>(outputs, 1),
+            recording,
+            probes,
+            keep,
+        }
     }
+}
+
+/// The gate highway `[T]` of [`crate::gradient_flow`] from each step's keep gate `[B, H]`:
+/// `keep[t] = mean ∏_{s>t} k_s`, k = `1 − gate` when `complement`.
+fn gate_highway(gates: Vec<Tensor<2>>, complement: bool) -> Tensor<1> {
+    let mut survive: Option<Tensor<2>> = None;
+    let mut keep = Vec::with_capacity(gates.len());
+    for gate in gates.into_iter().rev() {
+        let k = if complement { gate.neg() + 1.0 } else { gate };
+        keep.push(match &survive {
+            Some(s) => s.clone().mean(),
+            None => Tensor::ones([1], &k.device()),
+        });
+        survive = Some(match survive {
+            Some(s) => s * k,
+            None => k,
+        });
+    }
+    keep.reverse();
+    Tensor::cat(keep, 0)
+}
+
+/// One layer's `‖∂L/∂h_t‖` `[T]` (and `‖∂L/∂c_t‖`) from its probes after `loss.backward()`, on the
+/// device (the caller reads them with the loss, in one transfer). A probe without a gradient (a
+/// state the loss does not read) has norm 0.
+pub fn probe_norms(
+    probes: &[State],
+    grads: &burn::tensor::Gradients,
+) -> (Tensor<1>, Option<Tensor<1>>) {
+    let norm = |p: &Tensor<2>| -> Tensor<1> {
+        match p.grad(grads) {
+            Some(g) => g.square().sum().sqrt(),
+            None => Tensor::zeros([1], &p.device().inner()),
+        }
+    };
+    let dh = Tensor::cat(probes.iter().map(|p| norm(&p.h)).collect(), 0);
+    let dc = probes
+        .iter()
+        .map(|p| p.c.as_ref().map(norm))
+        .collect::<Option<Vec<_>>>()
+        .map(|v| Tensor::cat(v, 0));
+    (dh, dc)
 }

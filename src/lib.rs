@@ -4,7 +4,7 @@
 //! Dependencies point one way: [`kernels`] ← [`cells`] (one file per cell, the registry) ←
 //! [`config`] ← [`state_dict`] (weights by PyTorch name, the model's shape) ← [`params`] (the same
 //! weights on the host) ← [`layer`] / [`bptt`] (the readable and the fused pass) ← [`model`] ←
-//! [`train`] (one epoch per call, [`train::EpochReport`]) ← drawing ([`plot`], [`diagram`]) ← `web`.
+//! [`train`] (one epoch per call, [`train::EpochReport`] with its [`gradient_flow`]) ← drawing ([`plot`], [`diagram`]) ← `web`.
 //! [`pth`] and [`weights`] read and write files of [`state_dict`]s. Everything but `web` compiles and
 //! is tested natively.
 
@@ -14,6 +14,7 @@ pub mod cells;
 pub mod config;
 pub mod data;
 pub mod diagram;
+pub mod gradient_flow;
 pub mod kernels;
 pub mod layer;
 pub mod metrics;

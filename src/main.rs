@@ -6,18 +6,23 @@
 //!               [--path fused|tensor] [--backend ndarray|wgpu]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
+//! gru-lab gradients --weights FILE [--cell C] [--layers L] [--hidden H] --json
 //! ```
 //! FILE is a PyTorch `state_dict` (`.pth`, the recurrent module under any attribute name) or a GRU Lab
 //! weights file (`.json`); the cell, layers and hidden size are read off it. `train --out DIR` writes
 //! the trained weights both ways. Every error ends the program with one line on stderr and exit code 2.
 
+use gru_lab::bptt::Tape;
 use gru_lab::config::LabConfig;
 use gru_lab::data::SineDataset;
 use gru_lab::diagram::architecture_svg;
+use gru_lab::gradient_flow::GradientFlow;
 use gru_lab::metrics::Metrics;
 use gru_lab::model::RecurrentModel;
-use gru_lab::plot::{Theme, draw_results_figure};
+use gru_lab::params::ModelParams;
+use gru_lab::plot::{FlowHistory, ResultsGradients, Theme, draw_results_figure};
 use gru_lab::state_dict::{ModelShape, StateDict};
+use gru_lab::train::EpochReport;
 use gru_lab::train::{Trainer, TrainingPath};
 use gru_lab::weights;
 use plotters::prelude::*;
@@ -33,6 +38,8 @@ const USAGE: &str = "usage:
                 [--backend ndarray|wgpu]  (wgpu: the WebGPU backend natively, builds with --features webgpu)
   gru-lab eval  --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H]
   gru-lab trace --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H] --window v1,...,vT --json
+  gru-lab gradients --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H] --json
+                (the gradient through time of the tutorial's 990 windows, dropout off: |dL/dh_t| per layer and step)
 FILE: a PyTorch state_dict (.pth) or a GRU Lab weights file (.json); cell, layers and hidden size
 are read off it (a flag that contradicts the file is refused)";
 
@@ -59,12 +66,13 @@ fn run(args: &[String]) -> Result<(), String> {
         "train" => train(flags),
         "eval" => eval(flags),
         "trace" => trace(flags),
+        "gradients" => gradients(flags),
         "--help" | "-h" | "help" => {
             println!("{USAGE}");
             Ok(())
         }
         other => Err(format!(
-            "unknown command \"{other}\": use train, eval or trace\n{USAGE}"
+            "unknown command \"{other}\": use train, eval, trace or gradients\n{USAGE}"
         )),
     }
 }
@@ -249,14 +257,29 @@ fn train(mut flags: Flags) -> Result<(), String> {
         thousands(config.parameter_count())
     );
     println!("Starting {} model training...", config.cell.spec().short);
-    let mut csv = String::from("epoch,loss,lr,grad_norm,ms\n");
+    // The gradient through time's columns (dh_l0_t1, …) follow the epoch's figures.
+    let mut csv = String::from("epoch,loss,lr,grad_norm,ms");
+    // Every epoch's |dL/dh_t| for the figure's heatmaps: `[epochs, layers, steps]`.
+    let mut dh_history = Vec::new();
     for _ in 0..config.epochs {
         let report = pollster::block_on(trainer.step_epoch()).map_err(|e| e.to_string())?;
-        let _ = writeln!(
+        let flow = trainer.gradient_flow();
+        if report.epoch == 1 {
+            for column in flow.csv_header() {
+                let _ = write!(csv, ",{column}");
+            }
+            csv.push('\n');
+        }
+        let _ = write!(
             csv,
             "{},{},{},{},{:.3}",
             report.epoch, report.loss, report.lr, report.grad_norm, report.ms
         );
+        for v in flow.csv_values() {
+            let _ = write!(csv, ",{v}");
+        }
+        csv.push('\n');
+        dh_history.extend(flow.layers.iter().flat_map(|l| l.dh.iter().copied()));
         if report.epoch % 20 == 0 {
             println!(
                 "Epoch [{}/{}], Loss: {:.6}, LR: {:.6}",
@@ -277,13 +300,13 @@ fn train(mut flags: Flags) -> Result<(), String> {
 
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let figure = out.join("gru_sine_wave_results.png");
-    let losses: Vec<f64> = trainer.history.iter().map(|r| r.loss).collect();
     draw_png(
         &figure,
         &trainer.data,
         &predictions,
-        &losses,
+        (&trainer.history, trainer.gradient_flow(), &dh_history),
         trainer.scheduler.lr,
+        config.cell.spec().keep.is_some(),
     )?;
     let diagram = out.join("gru_model_architecture.svg");
     write(&diagram, &architecture_svg(&config, true))?;
@@ -353,28 +376,75 @@ fn trace(mut flags: Flags) -> Result<(), String> {
     Ok(())
 }
 
+/// `gradients --json`: the gradient through time of the file's weights over the tutorial's windows
+/// (the config's series; dropout off), on the fused path.
+fn gradients(mut flags: Flags) -> Result<(), String> {
+    let (config, dict) = weights_config(&mut flags)?;
+    if !flags.switches.iter().any(|s| s == "json") {
+        return Err("gradients prints JSON only: add --json".into());
+    }
+    flags.finish("gradients")?;
+    let shape = ModelShape::from(&config);
+    let model = RecurrentModel::from_state_dict(shape, 0.0, &dict, &cpu_device())
+        .map_err(|e| e.to_string())?;
+    let params = pollster::block_on(model.params())?;
+    let data = SineDataset::new(config.points, config.window);
+    let mut tape = Tape::new(shape, data.samples(), data.window);
+    tape.forward(&params, &data.inputs, &[], &[]);
+    let loss = tape.backward(
+        &params,
+        &data.targets,
+        &[],
+        &mut ModelParams::zeros(shape),
+        false,
+    );
+    let flow: &GradientFlow = tape.gradient_flow();
+    let json = serde_json::json!({
+        "cell": config.cell.name(),
+        "loss": loss,
+        "layers": flow.layers,
+    });
+    println!("{json}");
+    Ok(())
+}
+
 fn draw_png(
     path: &Path,
     data: &SineDataset,
     predictions: &[f32],
-    losses: &[f64],
+    (history, last_flow, dh): (&[EpochReport], &GradientFlow, &[f32]),
     lr: f64,
+    highway: bool,
 ) -> Result<(), String> {
+    let losses: Vec<f64> = history.iter().map(|r| r.loss).collect();
+    let epochs: Vec<u32> = history.iter().map(|r| r.epoch as u32).collect();
+    let gradients = (!history.is_empty()).then(|| ResultsGradients {
+        current: last_flow,
+        history: FlowHistory {
+            layers: last_flow.layers.len(),
+            steps: last_flow.steps(),
+            epochs: &epochs,
+            dh,
+        },
+        highway,
+    });
     plotters::style::register_font(
         "sans-serif",
         FontStyle::Normal,
         include_bytes!("../assets/LiberationSans-Regular.ttf"),
     )
     .map_err(|_| "the bundled font is invalid".to_string())?;
-    let root = BitMapBackend::new(path, (1500, 1000)).into_drawing_area();
+    let height = if gradients.is_some() { 1700 } else { 1000 };
+    let root = BitMapBackend::new(path, (1500, height)).into_drawing_area();
     draw_results_figure(
         &root,
         &Theme::LIGHT,
         data.target_times(),
         &data.targets,
         predictions,
-        losses,
+        &losses,
         lr,
+        gradients,
     )?;
     root.present()
         .map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -5,14 +5,15 @@
 
 use crate::cells::State;
 use crate::config::LabConfig;
-use crate::layer::RecurrentLayer;
+use crate::gradient_flow::{GradientFlow, LayerFlow};
+use crate::layer::{RecurrentLayer, probe_norms};
 use crate::params::{LayerParams, ModelParams};
 use crate::rng::SplitMix64;
 use crate::state_dict::{ModelShape, StateDict, WeightsError, input_size};
 use crate::trace::{LayerGates, SampleTrace};
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
+use burn::tensor::{Device, Gradients, Int, Tensor, TensorData, Transaction};
 
 /// The model: recurrent layers, inter-layer dropout probability, and the Linear head `fc`.
 #[derive(Module, Debug)]
@@ -32,6 +33,67 @@ pub struct ForwardOutput {
     /// Per layer, when samples were chosen for recording: one `[T, S, H]` tensor per quantity of the
     /// cell, in its order.
     pub recordings: Vec<Vec<Tensor<3>>>,
+    /// Per layer, when probed: each step's probes ([`crate::layer`]) and the gate highway.
+    pub probes: Vec<(Vec<State>, Option<Tensor<1>>)>,
+}
+
+/// A probed pass's gradient through time after `loss.backward()`, still on the device: per layer
+/// `[T]` tensors of `‖∂L/∂h_t‖`, `‖∂L/∂c_t‖` (cells with memory) and the gate highway (cells with a
+/// keep gate). Registered in a [`Transaction`] beside the loss, so the tensor path reads an epoch
+/// with one transfer.
+pub struct FlowTensors {
+    layers: Vec<[Option<Tensor<1>>; 3]>,
+}
+
+impl FlowTensors {
+    pub fn of(output: &ForwardOutput, grads: &Gradients) -> FlowTensors {
+        let layers = output
+            .probes
+            .iter()
+            .map(|(probes, keep)| {
+                let (dh, dc) = probe_norms(probes, grads);
+                [Some(dh), dc, keep.clone()]
+            })
+            .collect();
+        FlowTensors { layers }
+    }
+
+    /// Adds every tensor to `transaction`, in the order [`FlowTensors::read`] takes them back.
+    pub fn register(&self, mut transaction: Transaction) -> Transaction {
+        for tensor in self.layers.iter().flatten().flatten() {
+            transaction = transaction.register(tensor.clone());
+        }
+        transaction
+    }
+
+    /// The profiles from the transaction's results (positioned at this flow's first tensor).
+    pub fn read(
+        &self,
+        data: &mut impl Iterator<Item = TensorData>,
+    ) -> Result<GradientFlow, String> {
+        let mut next = |present: bool| -> Result<Option<Vec<f32>>, String> {
+            if !present {
+                return Ok(None);
+            }
+            let values = data.next().ok_or("a flow tensor was not read")?;
+            values
+                .try_into_vec_as::<f32>()
+                .map(Some)
+                .map_err(|e| format!("reading the gradient flow failed: {e:?}"))
+        };
+        let layers = self
+            .layers
+            .iter()
+            .map(|[dh, dc, keep]| {
+                Ok(LayerFlow {
+                    dh: next(dh.is_some())?.unwrap_or_default(),
+                    dc: next(dc.is_some())?,
+                    keep: next(keep.is_some())?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(GradientFlow { layers })
+    }
 }
 
 impl RecurrentModel {
@@ -169,12 +231,14 @@ impl RecurrentModel {
     /// the tutorial). `dropout_masks` holds one
     /// `[B, T, H]` mask per layer but the last (already scaled by `1/(1−p)`); pass none to evaluate.
     /// `record` lists sample rows whose gates are kept; `None` records nothing and costs nothing.
+    /// `probe` probes every layer's states for the gradient through time (training under autodiff).
     pub fn forward(
         &self,
         xs: Tensor<3>,
         initial: &[Tensor<3>],
         dropout_masks: &[Tensor<3>],
         record: Option<&[usize]>,
+        probe: bool,
     ) -> ForwardOutput {
         let [batch, _, _] = xs.dims();
         let hidden = self.layers[0].hidden;
@@ -185,6 +249,7 @@ impl RecurrentModel {
         });
         let mut sequence = xs;
         let mut recordings = Vec::new();
+        let mut probes = Vec::new();
         let memory = self.layers[0].cell.spec().memory;
         for (l, layer) in self.layers.iter().enumerate() {
             let layer_start = |k: usize| match initial.get(k) {
@@ -195,11 +260,14 @@ impl RecurrentModel {
                 h: layer_start(0),
                 c: memory.then(|| layer_start(1)),
             };
-            let (outputs, recording) = layer.forward(sequence, start, rows.as_ref());
-            recordings.extend(recording);
+            let output = layer.forward(sequence, start, rows.as_ref(), probe);
+            recordings.extend(output.recording);
+            if probe {
+                probes.push((output.probes, output.keep));
+            }
             sequence = match dropout_masks.get(l) {
-                Some(mask) if l + 1 < self.layers.len() => outputs * mask.clone(),
-                _ => outputs,
+                Some(mask) if l + 1 < self.layers.len() => output.outputs * mask.clone(),
+                _ => output.outputs,
             };
         }
         let [_, steps, _] = sequence.dims();
@@ -208,6 +276,7 @@ impl RecurrentModel {
         ForwardOutput {
             prediction,
             recordings,
+            probes,
         }
     }
 
@@ -270,7 +339,7 @@ impl RecurrentModel {
     ) -> Result<Evaluation, String> {
         let model = self.valid();
         let initial: Vec<Tensor<3>> = initial.iter().map(|t| t.clone().inner()).collect();
-        let output = model.forward(inputs.inner(), &initial, &[], Some(samples));
+        let output = model.forward(inputs.inner(), &initial, &[], Some(samples), false);
         let names = self.layers[0].cell.spec().quantities.iter().map(|q| q.name);
         read_traces(
             samples,

@@ -11,7 +11,8 @@
 use crate::bptt::Tape;
 use crate::config::LabConfig;
 use crate::data::SineDataset;
-use crate::model::{Evaluation, RecurrentModel};
+use crate::gradient_flow::GradientFlow;
+use crate::model::{Evaluation, FlowTensors, RecurrentModel};
 use crate::params::ModelParams;
 use crate::rng::SplitMix64;
 use crate::state_dict::{ModelShape, StateDict, WeightsError};
@@ -191,6 +192,9 @@ pub struct Trainer {
     /// Present when the run trains on the fused path.
     fused: Option<Fused>,
     pub history: Vec<EpochReport>,
+    /// The last epoch's gradient through time ([`Trainer::gradient_flow`]); only the last is kept, so
+    /// a long run's memory stays flat (the page keeps its own thinned history, the CLI its CSV).
+    gradient_flow: GradientFlow,
 }
 
 impl Trainer {
@@ -243,6 +247,7 @@ impl Trainer {
             fused: None,
             // Allocated once for the epoch budget, so a long run's memory stays flat.
             history: Vec::with_capacity(epoch_budget),
+            gradient_flow: GradientFlow::default(),
         }
         .with_path(TrainingPath::Fused))
     }
@@ -296,6 +301,13 @@ impl Trainer {
         &self.model
     }
 
+    /// The gradient through time of the last epoch trained, per layer and step (empty before the
+    /// first): `|∂L/∂h_t|`, the LSTM's `|∂L/∂c_t|` and the gate highway ([`crate::gradient_flow`]),
+    /// of the pass that epoch's update used (dropout included).
+    pub fn gradient_flow(&self) -> &GradientFlow {
+        &self.gradient_flow
+    }
+
     /// Changes the learning rate mid-run (the scheduler continues from it).
     pub fn set_learning_rate(&mut self, lr: f64) {
         self.scheduler.lr = lr;
@@ -308,7 +320,7 @@ impl Trainer {
         let started = web_time::Instant::now();
         let epoch = self.history.len() + 1;
         let lr = self.scheduler.lr;
-        let (loss, norm) = if self.fused.is_some() {
+        let (loss, norm, gradient_flow) = if self.fused.is_some() {
             self.fused_epoch(epoch, lr).await?
         } else {
             self.tensor_epoch(epoch, lr).await?
@@ -320,13 +332,18 @@ impl Trainer {
             grad_norm: norm,
             ms: started.elapsed().as_secs_f64() * 1e3,
         };
+        self.gradient_flow = gradient_flow;
         self.history.push(report.clone());
         Ok(report)
     }
 
     /// One epoch on the fused path: the loss and gradients on the host, then Burn's Adam. The loss
     /// is known before the update, so a diverged epoch changes nothing.
-    async fn fused_epoch(&mut self, epoch: usize, lr: f64) -> Result<(f64, f64), TrainError> {
+    async fn fused_epoch(
+        &mut self,
+        epoch: usize,
+        lr: f64,
+    ) -> Result<(f64, f64, GradientFlow), TrainError> {
         let params = self.model.params().await.map_err(TrainError::Backend)?;
         let masks = self.model.dropout_mask_values(
             self.data.samples(),
@@ -358,29 +375,48 @@ impl Trainer {
             .model
             .gradients(&fused.grads, &self.device.clone().inner());
         self.model = self.optimizer.step(lr, self.model.clone(), grads);
-        Ok((loss, norm))
+        Ok((loss, norm, fused.tape.gradient_flow().clone()))
     }
 
     /// One epoch on the tensor path: Burn's autodiff, the clipping and Adam on the device, then one
-    /// read of the loss and the norm; a diverged epoch restores the model and Adam's state.
-    async fn tensor_epoch(&mut self, epoch: usize, lr: f64) -> Result<(f64, f64), TrainError> {
+    /// read of the loss, the norm and the gradient through time (from the probed states, see
+    /// [`crate::layer`]); a diverged epoch restores the model and Adam's state.
+    async fn tensor_epoch(
+        &mut self,
+        epoch: usize,
+        lr: f64,
+    ) -> Result<(f64, f64, GradientFlow), TrainError> {
         let [batch, steps, _] = self.inputs.dims();
         let masks = self
             .model
             .dropout_masks(batch, steps, &mut self.dropout_rng, &self.device);
-        let output = self.model.forward(self.inputs.clone(), &[], &masks, None);
-        let loss = (output.prediction - self.targets.clone()).square().mean();
+        let output = self
+            .model
+            .forward(self.inputs.clone(), &[], &masks, None, true);
+        let loss = (output.prediction.clone() - self.targets.clone())
+            .square()
+            .mean();
         let gradients = loss.backward();
+        let flow = FlowTensors::of(&output, &gradients);
         let mut grads = GradientsParams::from_grads(gradients, &self.model);
         let norm = clip_grad_norm(&self.model, &mut grads, MAX_GRAD_NORM);
         let before = (self.model.clone(), self.optimizer.clone());
         self.model = self.optimizer.step(lr, self.model.clone(), grads);
-        let [loss, norm] = read_scalars([loss.inner(), norm]).await?;
+        let transaction = Transaction::default().register(loss.inner()).register(norm);
+        let mut data = flow
+            .register(transaction)
+            .execute_async()
+            .await
+            .map_err(|e| TrainError::Backend(format!("{e:?}")))?
+            .into_iter();
+        let [loss, norm] = [(); 2].map(|_| data.next().map(scalar));
+        let (loss, norm) = (loss.ok_or_else(unread)??, norm.ok_or_else(unread)??);
+        let gradient_flow = flow.read(&mut data).map_err(TrainError::Backend)?;
         if !loss.is_finite() {
             (self.model, self.optimizer) = before;
             return Err(TrainError::Diverged { epoch, loss });
         }
-        Ok((loss, norm))
+        Ok((loss, norm, gradient_flow))
     }
 
     /// The model's predictions for every window, in evaluation mode (no dropout).
@@ -398,7 +434,7 @@ impl Trainer {
             let model = self.model.valid();
             let inputs = self.inputs.clone().inner();
             if idx.is_empty() {
-                let prediction = model.forward(inputs, &[], &[], None).prediction;
+                let prediction = model.forward(inputs, &[], &[], None, false).prediction;
                 let predictions = prediction
                     .into_data_async()
                     .await
@@ -437,23 +473,16 @@ impl Trainer {
     }
 }
 
-/// Reads scalar tensors `[1]` back in one transfer (one sync per epoch on WebGPU).
-async fn read_scalars<const N: usize>(tensors: [Tensor<1>; N]) -> Result<[f64; N], TrainError> {
-    let transaction = tensors
-        .into_iter()
-        .fold(Transaction::default(), |t, x| t.register(x));
-    let data = transaction
-        .execute_async()
-        .await
+/// The value of a scalar tensor `[1]` read back by a transaction.
+fn scalar(data: TensorData) -> Result<f64, TrainError> {
+    let v = data
+        .try_into_vec_as::<f32>()
         .map_err(|e| TrainError::Backend(format!("{e:?}")))?;
-    let mut out = [0.0; N];
-    for (slot, d) in out.iter_mut().zip(data) {
-        let v = d
-            .try_into_vec_as::<f32>()
-            .map_err(|e| TrainError::Backend(format!("{e:?}")))?;
-        *slot = v[0] as f64;
-    }
-    Ok(out)
+    Ok(v[0] as f64)
+}
+
+fn unread() -> TrainError {
+    TrainError::Backend("a registered tensor was not read back".into())
 }
 
 #[cfg(test)]

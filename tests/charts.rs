@@ -5,6 +5,7 @@
 
 use gru_lab::cells::CellKind;
 use gru_lab::data::SineDataset;
+use gru_lab::gradient_flow::{GradientFlow, LayerFlow};
 use gru_lab::plot::{self, GateLayout, GateView, Theme};
 use gru_lab::trace::SampleTrace;
 use plotters::prelude::*;
@@ -212,6 +213,95 @@ fn gate_heatmaps_keep_titles_ticks_and_legends_apart_for_every_cell() {
                         },
                     );
                 }
+            }
+        }
+    }
+}
+
+#[test]
+fn gradient_chart_keeps_its_labels_apart_for_every_cell_and_hover_hits_what_was_drawn() {
+    register_font();
+    for cell in CellKind::ALL {
+        let spec = cell.spec();
+        for layers in [1, 2, 3] {
+            let steps = 10;
+            let flow = GradientFlow {
+                layers: (0..layers)
+                    .map(|l| LayerFlow {
+                        dh: (0..steps)
+                            .map(|t| 1e-4 * 1.5f32.powi((t + l) as i32))
+                            .collect(),
+                        dc: spec.memory.then(|| vec![2e-3; steps]),
+                        keep: spec
+                            .keep
+                            .map(|_| (0..steps).map(|t| t as f32 / 9.0).collect()),
+                    })
+                    .collect(),
+            };
+            let epochs: Vec<u32> = (1..=120).collect();
+            let dh: Vec<f32> = epochs
+                .iter()
+                .flat_map(|_| flow.layers.iter().flat_map(|l| l.dh.clone()))
+                .collect();
+            let history = plot::FlowHistory {
+                layers,
+                steps,
+                epochs: &epochs,
+                dh: &dh,
+            };
+            // Desktop, phone (the panel's canvas is taller there), embedded.
+            for (w, h) in [(1338, 460), (330, 620), (700, 320)] {
+                let layout = plot::FlowLayout::new(
+                    &Theme::LIGHT,
+                    (w as f64, h as f64),
+                    (layers, steps, epochs.len()),
+                    spec.keep.is_some(),
+                );
+                let what = format!("{} gradients, {layers} layers", cell.name());
+                let mut painted = Vec::new();
+                check(&what, (w, h), |area| {
+                    plot::draw_gradient_flow(
+                        area,
+                        &Theme::LIGHT,
+                        &layout,
+                        Some(&flow),
+                        history,
+                        &mut |p| {
+                            painted.push((p.x, p.y, p.width, p.height));
+                            Ok(())
+                        },
+                    )
+                    .unwrap()
+                });
+                assert_eq!(painted.len(), layers, "{what}: one heatmap per layer");
+                // Each painted block is that layer's heatmap (to the pixel), and hovering its bottom
+                // middle reads the newest epoch's middle step.
+                for (l, &(x, y, pw, ph)) in painted.iter().enumerate() {
+                    let r = layout.heat_of(l);
+                    let near = |a: f64, b: f64| (a - b).abs() <= 1.0;
+                    assert!(
+                        near(x as f64, r.x)
+                            && near(y as f64, r.y)
+                            && near(pw as f64, r.w)
+                            && near(ph as f64, r.h),
+                        "{what} at {w}×{h}: painted {x},{y} {pw}×{ph}, layout {r:?}"
+                    );
+                    let hit = layout.hit(r.x + r.w / 2.0 + 0.1, r.y + r.h - 1e-3);
+                    assert_eq!(
+                        hit,
+                        Some(plot::FlowHit::Heat {
+                            layer: l,
+                            row: epochs.len() - 1,
+                            step: steps / 2
+                        }),
+                        "{what} at {w}×{h}"
+                    );
+                }
+                let p = layout.profile_plot;
+                assert_eq!(
+                    layout.hit(p.x + 1.0, p.y + p.h / 2.0),
+                    Some(plot::FlowHit::Profile { step: 0 })
+                );
             }
         }
     }

@@ -161,8 +161,21 @@ fn train_prints_the_tutorials_lines_and_writes_its_files() {
         );
     }
     let csv = std::fs::read_to_string(&history).unwrap();
-    assert_eq!(csv.lines().next(), Some("epoch,loss,lr,grad_norm,ms"));
+    // The epoch's figures, then |dL/dh_t| of each layer and step, then the gate highway.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[..5], ["epoch", "loss", "lr", "grad_norm", "ms"]);
+    assert_eq!(header[5], "dh_l0_t1");
+    assert!(header.contains(&"dh_l1_t10") && header.contains(&"keep_l1_t10"));
+    assert_eq!(header.len(), 5 + 2 * 2 * 10);
     assert_eq!(csv.lines().count(), 21);
+    for line in csv.lines().skip(1) {
+        let row: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(row.len(), header.len(), "{line}");
+        assert!(
+            row[5..25].iter().all(|v| v.is_finite() && *v >= 0.0),
+            "{line}"
+        );
+    }
     let png = std::fs::read(dir.join("gru_sine_wave_results.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     assert!(
@@ -184,6 +197,69 @@ fn train_prints_the_tutorials_lines_and_writes_its_files() {
         );
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn gradients_prints_pytorchs_gradient_through_time_for_the_tutorial_weights() {
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/tutorial_flow.json")).unwrap(),
+    )
+    .unwrap();
+    for entry in fixture["flows"].as_array().unwrap() {
+        let weights = format!("{FIXTURES}/{}", entry["weights"].as_str().unwrap());
+        let out = run(&["gradients", "--weights", &weights, "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+        let label = entry["cell"].as_str().unwrap();
+        assert_eq!(json["cell"], entry["cell"]);
+        let loss = json["loss"].as_f64().unwrap();
+        let their_loss = entry["loss"].as_f64().unwrap();
+        assert!(
+            ((loss - their_loss) / their_loss).abs() < 1e-5,
+            "{label} loss"
+        );
+        let layers = json["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 2, "{label}: layer 0 first, then layer 1");
+        for (l, (ours, theirs)) in layers
+            .iter()
+            .zip(entry["layers"].as_array().unwrap())
+            .enumerate()
+        {
+            for series in ["dh", "dc", "keep"] {
+                assert_eq!(
+                    ours[series].is_null(),
+                    theirs[series].is_null(),
+                    "{label} {series}"
+                );
+                if theirs[series].is_null() {
+                    continue;
+                }
+                let (a, b) = (
+                    ours[series].as_array().unwrap(),
+                    theirs[series].as_array().unwrap(),
+                );
+                assert_eq!(a.len(), 10, "{label}: t = 1 … 10");
+                for (t, (x, y)) in a.iter().zip(b).enumerate() {
+                    let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                    assert!(
+                        (x - y).abs() <= 1e-4 * y.abs(),
+                        "{label} layer {l} {series} t = {}: {x} vs PyTorch {y}",
+                        t + 1
+                    );
+                }
+            }
+        }
+    }
+    let out = run(&[
+        "gradients",
+        "--weights",
+        &format!("{FIXTURES}/rnn_init.pth"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: gradients prints JSON only: add --json\n"
+    );
 }
 
 /// Every bad argument: exit code 2, exactly one line on stderr naming the problem, nothing else.

@@ -136,7 +136,9 @@ fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
             .collect();
         let xs = Tensor::from_data(TensorData::new(data.inputs.clone(), [b, t, 1]), &ad);
         let ys = Tensor::from_data(TensorData::new(data.targets.clone(), [b, 1]), &ad);
-        let prediction = model.forward(xs, &[], &mask_tensors, None).prediction;
+        let prediction = model
+            .forward(xs, &[], &mask_tensors, None, false)
+            .prediction;
         let readable_predictions = read(prediction.clone().inner());
         let loss = (prediction - ys).square().mean();
         let grads = loss.backward();

@@ -21,8 +21,8 @@
 
 use super::picture::{Node, Picture, Wire, arrow, block, line, op, terminal};
 use super::{
-    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
-    blocks, blocks_mut,
+    BackwardStep, Cell, CellSpec, ForwardStep, KeepGate, Quantity, RecurrentWeights, Source, State,
+    Step, blocks, blocks_mut,
 };
 use crate::kernels::{sigmoid, tanh};
 use burn::tensor::Tensor;
@@ -110,6 +110,10 @@ const SPEC: CellSpec = CellSpec {
     saved: 4,
     recurrent_inputs: &[(0..2, Source::State), (2..3, Source::Saved(3))],
     separate_recurrent_gradient: false,
+    keep: Some(KeepGate {
+        quantity: "z",
+        complement: true,
+    }),
     quantities: &[
         Quantity {
             name: "z",
@@ -155,7 +159,13 @@ impl Cell for GruCho {
         &SPEC
     }
 
-    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+    fn step(
+        &self,
+        x_proj: Tensor<2>,
+        state: &State,
+        w: &RecurrentWeights,
+        _memory_probe: Option<Tensor<2>>,
+    ) -> Step {
         let h_prev = state.h.clone();
         // r and z see U_rz h_{t−1} (part 0); the candidate sees U_h (r ⊙ h_{t−1}) (part 1).
         let recurrent = w.project(h_prev.clone(), 0);

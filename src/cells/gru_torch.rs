@@ -20,8 +20,8 @@
 use super::gru_cho::{GRU_JUNCTIONS, GRU_NODES, GRU_WIRES};
 use super::picture::{Picture, arrow, block, op};
 use super::{
-    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
-    blocks, blocks_mut,
+    BackwardStep, Cell, CellSpec, ForwardStep, KeepGate, Quantity, RecurrentWeights, Source, State,
+    Step, blocks, blocks_mut,
 };
 use crate::kernels::{sigmoid, tanh};
 use burn::tensor::Tensor;
@@ -71,6 +71,10 @@ const SPEC: CellSpec = CellSpec {
     saved: 4,
     recurrent_inputs: &[(0..3, Source::State)],
     separate_recurrent_gradient: true,
+    keep: Some(KeepGate {
+        quantity: "z",
+        complement: false,
+    }),
     quantities: &[
         Quantity {
             name: "z",
@@ -116,7 +120,13 @@ impl Cell for GruTorch {
         &SPEC
     }
 
-    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+    fn step(
+        &self,
+        x_proj: Tensor<2>,
+        state: &State,
+        w: &RecurrentWeights,
+        _memory_probe: Option<Tensor<2>>,
+    ) -> Step {
         let recurrent = w.project(state.h.clone(), 0);
         let r = activation::sigmoid(w.block(x_proj.clone(), 0) + w.block(recurrent.clone(), 0));
         let z = activation::sigmoid(w.block(x_proj.clone(), 1) + w.block(recurrent.clone(), 1));

@@ -23,8 +23,8 @@
 
 use super::picture::{Picture, arrow, block, line, memory, op, squash, terminal};
 use super::{
-    BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
-    blocks, blocks_mut,
+    BackwardStep, Cell, CellSpec, ForwardStep, KeepGate, Quantity, RecurrentWeights, Source, State,
+    Step, blocks, blocks_mut,
 };
 use crate::kernels::{sigmoid, tanh};
 use burn::tensor::Tensor;
@@ -96,6 +96,10 @@ const SPEC: CellSpec = CellSpec {
     saved: 5,
     recurrent_inputs: &[(0..4, Source::State)],
     separate_recurrent_gradient: false,
+    keep: Some(KeepGate {
+        quantity: "f",
+        complement: false,
+    }),
     quantities: &[
         Quantity {
             name: "i",
@@ -159,7 +163,13 @@ impl Cell for Lstm {
         &SPEC
     }
 
-    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+    fn step(
+        &self,
+        x_proj: Tensor<2>,
+        state: &State,
+        w: &RecurrentWeights,
+        memory_probe: Option<Tensor<2>>,
+    ) -> Step {
         let pre = x_proj + w.project(state.h.clone(), 0);
         let i = activation::sigmoid(w.block(pre.clone(), 0));
         let f = activation::sigmoid(w.block(pre.clone(), 1));
@@ -167,6 +177,11 @@ impl Cell for Lstm {
         let o = activation::sigmoid(w.block(pre, 3));
         let c_prev = state.c.clone().expect("an LSTM state has a cell state");
         let c = f.clone() * c_prev + i.clone() * g.clone();
+        // The gradient-flow probe enters where c_t is formed, before h_t reads it.
+        let c = match memory_probe {
+            Some(probe) => c + probe,
+            None => c,
+        };
         let h = o.clone() * c.clone().tanh();
         Step {
             state: State {
@@ -229,6 +244,7 @@ impl Cell for Lstm {
             saved,
             d_x_proj,
             d_previous,
+            d_memory_total,
             weights,
             ..
         } = step;
@@ -244,7 +260,8 @@ impl Cell for Lstm {
                 &stc[row.clone()],
                 &memory_previous[row.clone()],
             );
-            let (dh, dc) = (&d_state[row.clone()], &mut d_memory[row]);
+            let (dh, dc) = (&d_state[row.clone()], &mut d_memory[row.clone()]);
+            let dc_total = &mut d_memory_total[row];
             let [di, df, dg, d_o] = blocks_mut::<4>(&mut d_x_proj[b * 4 * h..], h);
             for j in 0..h {
                 // h = o·tanh(c),  c = f·c_{t−1} + i·g
@@ -254,6 +271,7 @@ impl Cell for Lstm {
                 dg[j] = dcj * i[j] * (1.0 - g[j] * g[j]);
                 df[j] = dcj * cp[j] * f[j] * (1.0 - f[j]);
                 dc[j] = dcj * f[j];
+                dc_total[j] = dcj;
             }
         }
         // dh_{t−1} = dĥ·Uᵀ

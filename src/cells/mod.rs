@@ -115,6 +115,9 @@ pub struct CellSpec {
     /// `dĥ ≠ dx̂`: the fused backward step writes the recurrent projection's gradient separately
     /// (the pytorch GRU's `r ⊙ ĥ_n`); otherwise the two are the same.
     pub separate_recurrent_gradient: bool,
+    /// The gate that keeps the old state in the cell's update (for the gate highway of
+    /// [`crate::gradient_flow`]); `None` for a cell without one (the plain RNN).
+    pub keep: Option<KeepGate>,
     /// What the page draws per layer, step and unit, in drawing order.
     pub quantities: &'static [Quantity],
 }
@@ -123,6 +126,31 @@ impl CellSpec {
     /// The quantity called `name`, if the cell has one.
     pub fn quantity(&self, name: &str) -> Option<&'static Quantity> {
         self.quantities.iter().find(|q| q.name == name)
+    }
+}
+
+/// The gate whose value (or its complement) multiplies the previous state in the cell's update:
+/// `h_t = k ⊙ h_{t−1} + …` (GRUs) or `c_t = k ⊙ c_{t−1} + …` (LSTM).
+#[derive(Clone, Copy, Debug)]
+pub struct KeepGate {
+    /// The quantity's name in [`CellSpec::quantities`] (a saved plane in the fused tape).
+    pub quantity: &'static str,
+    /// The keep factor is `1 − gate` (the cho GRU's `1 − z`) rather than the gate itself.
+    pub complement: bool,
+}
+
+impl KeepGate {
+    /// The position of the gate in [`CellSpec::quantities`] and its saved plane in the fused tape.
+    pub fn locate(&self, spec: &CellSpec) -> (usize, usize) {
+        let index = spec
+            .quantities
+            .iter()
+            .position(|q| q.name == self.quantity)
+            .expect("a keep gate is one of the cell's quantities");
+        match spec.quantities[index].source {
+            Source::Saved(plane) => (index, plane),
+            _ => panic!("a keep gate is a saved plane"),
+        }
     }
 }
 
@@ -237,8 +265,16 @@ impl RecurrentWeights {
 pub trait Cell: Sync {
     fn spec(&self) -> &'static CellSpec;
 
-    /// One readable step on Burn tensors: `x_proj = x_t · W + b_input` is `[B, G·H]`.
-    fn step(&self, x_proj: Tensor<2>, state: &State, weights: &RecurrentWeights) -> Step;
+    /// One readable step on Burn tensors: `x_proj = x_t · W + b_input` is `[B, G·H]`. A cell with
+    /// memory adds `memory_probe` (a zero leaf, `[B, H]`) to c_t where c_t is formed, before h_t reads
+    /// it, so that its gradient is the total `∂L/∂c_t` ([`crate::layer`]'s probes); others ignore it.
+    fn step(
+        &self,
+        x_proj: Tensor<2>,
+        state: &State,
+        weights: &RecurrentWeights,
+        memory_probe: Option<Tensor<2>>,
+    ) -> Step;
 
     /// One fused forward step over the whole batch (see [`ForwardStep`]).
     fn forward(&self, step: ForwardStep);
@@ -369,6 +405,9 @@ pub struct BackwardStep<'a> {
     pub d_recurrent: &'a mut [f32],
     /// `[B, H]` out: `dL/dh_{t−1}` (replaced, not accumulated).
     pub d_previous: &'a mut [f32],
+    /// `[B, H]` out: the total `dL/dc_t` (from step t + 1 and through h_t), for the gradient-flow
+    /// norms (cells with memory; empty otherwise).
+    pub d_memory_total: &'a mut [f32],
     /// `[B, H]` scratch.
     pub scratch: &'a mut [f32],
     pub weights: FusedWeights<'a>,

@@ -57,6 +57,7 @@ const SPEC: CellSpec = CellSpec {
     saved: 0,
     recurrent_inputs: &[(0..1, Source::State)],
     separate_recurrent_gradient: false,
+    keep: None,
     quantities: &[Quantity {
         name: "h",
         symbol: "h",
@@ -73,7 +74,13 @@ impl Cell for Rnn {
         &SPEC
     }
 
-    fn step(&self, x_proj: Tensor<2>, state: &State, w: &RecurrentWeights) -> Step {
+    fn step(
+        &self,
+        x_proj: Tensor<2>,
+        state: &State,
+        w: &RecurrentWeights,
+        _memory_probe: Option<Tensor<2>>,
+    ) -> Step {
         let h = (x_proj + w.project(state.h.clone(), 0)).tanh();
         Step {
             state: State {

@@ -6,7 +6,8 @@ use crate::cells::CellKind;
 use crate::config::{ConfigError, LabConfig};
 use crate::data::SineDataset;
 use crate::diagram;
-use crate::plot::{self, GateLayout, Theme};
+use crate::gradient_flow::GradientFlow;
+use crate::plot::{self, FlowHistory, FlowHit, FlowLayout, GateLayout, Pixels, Theme};
 use crate::trace::SampleTrace;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -255,23 +256,8 @@ pub fn draw_gates(
         serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&e.to_string()))?;
     let layout = gate_layout(&canvas, &trace, cell_named(cell)?, scale);
     let theme = theme(dark, scale);
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or_else(|| JsError::new("no 2D context on canvas"))?;
-    let mut paint = |block: &plot::HeatBlock| -> plot::PlotResult {
-        let pixels = block.pixels();
-        if pixels.width == 0 || pixels.height == 0 {
-            return Ok(());
-        }
-        let image = ImageData::new_with_u8_clamped_array(Clamped(&pixels.rgba), pixels.width)
-            .map_err(|e| format!("{e:?}"))?;
-        context
-            .put_image_data(&image, pixels.x.into(), pixels.y.into())
-            .map_err(|e| format!("{e:?}"))
-    };
+    let put = image_putter(&canvas)?;
+    let mut paint = |block: &plot::HeatBlock| put(&block.pixels());
     drawn(plot::draw_gates(
         &canvas_area(canvas)?,
         &theme,
@@ -280,6 +266,131 @@ pub fn draw_gates(
         plot::GateView { stretch, cursor },
         &mut paint,
     ))
+}
+
+/// Puts blocks of pixels on the canvas, one `putImageData` each.
+fn image_putter(
+    canvas: &HtmlCanvasElement,
+) -> Result<impl Fn(&Pixels) -> plot::PlotResult + use<>, JsError> {
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| JsError::new("no 2D context on canvas"))?;
+    Ok(move |pixels: &Pixels| -> plot::PlotResult {
+        if pixels.width == 0 || pixels.height == 0 {
+            return Ok(());
+        }
+        let image = ImageData::new_with_u8_clamped_array(Clamped(&pixels.rgba), pixels.width)
+            .map_err(|e| format!("{e:?}"))?;
+        context
+            .put_image_data(&image, pixels.x.into(), pixels.y.into())
+            .map_err(|e| format!("{e:?}"))
+    })
+}
+
+fn flow_layout(
+    canvas: &HtmlCanvasElement,
+    theme: &Theme,
+    cell: CellKind,
+    (layers, steps, rows): (usize, usize, usize),
+) -> FlowLayout {
+    let size = (canvas.width() as f64, canvas.height() as f64);
+    FlowLayout::new(
+        theme,
+        size,
+        (layers, steps, rows),
+        cell.spec().keep.is_some(),
+    )
+}
+
+/// The gradient through time (plot::draw_gradient_flow): `current` is the newest epoch's
+/// `gradient_flow` (`{layers: [{dh, dc?, keep?}]}`) or null; `epochs` and `dh` `[rows, layers, steps]`
+/// the kept history for the heatmaps (store.js, FlowHistory).
+#[wasm_bindgen(js_name = drawGradients)]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_gradients(
+    canvas: HtmlCanvasElement,
+    current: JsValue,
+    epochs: &[u32],
+    dh: &[f32],
+    cell: &str,
+    layers: usize,
+    steps: usize,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let current: Option<GradientFlow> = serde_wasm_bindgen::from_value(current)
+        .map_err(|e| JsError::new(&format!("gradient flow: {e}")))?;
+    if dh.len() != epochs.len() * layers * steps {
+        return Err(JsError::new(&format!(
+            "gradient history: {} values for {} epochs of {layers} layers × {steps} steps",
+            dh.len(),
+            epochs.len()
+        )));
+    }
+    let theme = theme(dark, scale);
+    let layout = flow_layout(
+        &canvas,
+        &theme,
+        cell_named(cell)?,
+        (layers, steps, epochs.len()),
+    );
+    let put = image_putter(&canvas)?;
+    let history = FlowHistory {
+        layers,
+        steps,
+        epochs,
+        dh,
+    };
+    drawn(plot::draw_gradient_flow(
+        &canvas_area(canvas)?,
+        &theme,
+        &layout,
+        current.as_ref(),
+        history,
+        &mut |pixels: &Pixels| put(pixels),
+    ))
+}
+
+/// What the pointer at canvas pixel `(x, y)` of the gradient chart is over: `{kind: "profile" |
+/// "highway", step}`, `{kind: "heat", layer, row, step}` (0-based) or null.
+#[wasm_bindgen(js_name = gradientAt)]
+#[allow(clippy::too_many_arguments)]
+pub fn gradient_at(
+    canvas: HtmlCanvasElement,
+    cell: &str,
+    layers: usize,
+    steps: usize,
+    rows: usize,
+    x: f64,
+    y: f64,
+    scale: f64,
+) -> Result<JsValue, JsError> {
+    let theme = theme(false, scale);
+    let layout = flow_layout(&canvas, &theme, cell_named(cell)?, (layers, steps, rows));
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "lowercase")]
+    enum Hit {
+        Profile {
+            step: usize,
+        },
+        Highway {
+            step: usize,
+        },
+        Heat {
+            layer: usize,
+            row: usize,
+            step: usize,
+        },
+    }
+    match layout.hit(x, y) {
+        Some(FlowHit::Profile { step }) => to_js(&Hit::Profile { step }),
+        Some(FlowHit::Highway { step }) => to_js(&Hit::Highway { step }),
+        Some(FlowHit::Heat { layer, row, step }) => to_js(&Hit::Heat { layer, row, step }),
+        None => Ok(JsValue::NULL),
+    }
 }
 
 /// What the pointer at canvas pixel `(x, y)` is over: `{layer, gate, step, unit, value}` or null.

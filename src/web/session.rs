@@ -9,6 +9,7 @@
 use super::page::config_from;
 use super::to_js;
 use crate::config::LabConfig;
+use crate::gradient_flow::GradientFlow;
 use crate::state_dict::{ModelShape, StateDict};
 use crate::train::{EpochReport, PlateauScheduler, TrainError, Trainer, TrainingPath};
 use crate::weights;
@@ -115,10 +116,18 @@ impl Checkpoint {
 
 /// What [`Session::train`] returns: a few hundred bytes, sent to the page after every epoch.
 #[derive(Serialize)]
-struct Trained {
-    report: EpochReport,
+struct Trained<'a> {
+    report: Report<'a>,
     /// Set when this epoch changed the backend (a WebGPU failure fell back to ndarray): its new name.
     backend: Option<String>,
+}
+
+/// An epoch's report as the page reads it: `{epoch, loss, lr, grad_norm, ms, gradient_flow}`.
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    report: EpochReport,
+    gradient_flow: &'a GradientFlow,
 }
 
 /// What [`Session::snapshot`] returns: what the page draws of the model as it is now.
@@ -334,12 +343,17 @@ impl Session {
         {
             self.checkpoint = Some(checkpoint);
         }
+        let trained = result.map_err(train_error).and_then(|report| {
+            js(&Trained {
+                report: Report {
+                    report,
+                    gradient_flow: trainer.gradient_flow(),
+                },
+                backend: switched,
+            })
+        });
         self.trainer = Some(trainer);
-        let report = result.map_err(train_error)?;
-        js(&Trained {
-            report,
-            backend: switched,
-        })
+        trained
     }
 
     /// What the page draws of the model as it is now: `{epoch, lr, predictions, trace}` with every

@@ -176,7 +176,9 @@ pub fn loss_and_grads(case: &Case, dict: &StateDict) -> (f32, StateDict, Vec<f32
         .require_grad();
     let initial = case.initial_tensors(&device);
     let y = Tensor::from_data(TensorData::new(floats(&case.json["y"]), [b, 1]), &device);
-    let prediction = model.forward(x.clone(), &initial, &[], None).prediction;
+    let prediction = model
+        .forward(x.clone(), &initial, &[], None, false)
+        .prediction;
     let loss = (prediction - y).square().mean();
     let grads = loss.backward();
     let grad_x = x

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, ready, epoch, stepTimes, colours, screenshot } from './browser.mjs';
+import { nativeHistory, assertSameFlows, trainedFlows } from './native.mjs';
 
 let browser;
 before(async () => { browser = await start({ webgpu: true }); });
@@ -67,6 +68,20 @@ test('the LSTM and the plain RNN train on WebGPU too', async () => {
     const loss = Number(await page.textContent('#loss'));
     assert.ok(Number.isFinite(loss) && loss > 0, `${cell}: loss ${loss}`);
     assert.ok(await colours(page, '#gates-chart') > 5, `${cell}: heatmaps drawn`);
+    assert.deepEqual(page.problems, [], cell);
+    await page.close();
+  }
+});
+
+test('on WebGPU the gradient through time (the tensor path\'s probes) equals the native fused run', async () => {
+  for (const cell of ['cho', 'lstm', 'rnn']) {
+    const config = { cell, hidden: 4, layers: 2, points: 60, window: 5 };
+    const page = await browser.page(`/?${new URLSearchParams(Object.entries(config).map(([k, v]) => [k, String(v)]))}`);
+    await ready(page, 180_000);
+    assert.equal((await page.textContent('#backend')).trim(), 'WebGPU', cell);
+    const flows = await trainedFlows(page, 2);
+    assert.equal(flows[0].layers.length, 2);
+    assertSameFlows(`${cell} on WebGPU`, flows, nativeHistory(config, 2), 1e-4);
     assert.deepEqual(page.problems, [], cell);
     await page.close();
   }

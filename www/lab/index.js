@@ -29,9 +29,11 @@ function handle(lab) {
     savePth: () => lab.savePth(),
     /** Starts over from weights-file text or .pth bytes; resolves false (with a message shown) for a bad file. */
     loadWeights: (file) => lab.loadWeights(file),
-    /** Every epoch with every field, predictions and gates included (Play evaluates each epoch for it). */
+    /** Every epoch with every field, predictions and gates included (Play evaluates each epoch for it), and
+     * gradientFlow: {layers: [{dh: [T], dc?: [T], keep?: [T]}]}: per layer (layer 1 first) and step
+     * (t = 1 first) |∂L/∂h_t|, the LSTM's |∂L/∂c_t|, and the gate highway. */
     onEpoch: (cb) => lab.onEpoch(cb),
-    /** Every epoch's report only: {epoch, loss, lr, gradNorm, ms, backend}. Free for Play. */
+    /** Every epoch's report only: {epoch, loss, lr, gradNorm, ms, backend, gradientFlow}. Free for Play. */
     onReport: (cb) => lab.onReport(cb),
     destroy: () => lab.destroy(),
     /** Epochs reported so far (the counter). */

@@ -30,9 +30,71 @@ class Column {
 
 const FIELDS = { losses: 'loss', lrs: 'lr', gradNorms: 'grad_norm', ms: 'ms' };
 
+/** Rows the gradient history keeps at most: beyond it, every other row goes (see FlowHistory). */
+const FLOW_ROWS = 256;
+
+/** The gradient through time of the run's epochs, for the heatmap epoch × step: `|∂L/∂h_t|` of every
+ * layer and step, one row per kept epoch, in a fixed Float32Array (a 2,000-epoch run costs no more
+ * memory than a 256-epoch one). It keeps the epochs that are multiples of `stride` plus the newest;
+ * when full it drops every other row and doubles the stride. Also the newest epoch's whole flow
+ * ({layers: [{dh, dc?, keep?}]}) for the profile chart. */
+export class FlowHistory {
+  constructor() {
+    this.rows = 0;
+    this.stride = 1;
+    this.latest = null;
+  }
+
+  push(epoch, flow) {
+    this.latest = flow;
+    if (!flow || !flow.layers.length) return;
+    if (!this.dh) {
+      this.layers = flow.layers.length;
+      this.steps = flow.layers[0].dh.length;
+      this.dh = new Float32Array(FLOW_ROWS * this.layers * this.steps);
+      this.epochs = new Uint32Array(FLOW_ROWS);
+    }
+    // The newest row stays only while it is a multiple of the stride; otherwise the next one replaces it.
+    if (this.rows > 0 && this.epochs[this.rows - 1] % this.stride !== 0) this.rows--;
+    if (this.rows === FLOW_ROWS) this.thin();
+    const width = this.layers * this.steps;
+    flow.layers.forEach((layer, l) => this.dh.set(layer.dh, this.rows * width + l * this.steps));
+    this.epochs[this.rows++] = epoch;
+  }
+
+  /** Keeps the rows whose epoch is a multiple of twice the stride, and doubles the stride. */
+  thin() {
+    this.stride *= 2;
+    const width = this.layers * this.steps;
+    let kept = 0;
+    for (let r = 0; r < this.rows; r++) {
+      if (this.epochs[r] % this.stride !== 0) continue;
+      this.epochs[kept] = this.epochs[r];
+      this.dh.copyWithin(kept * width, r * width, (r + 1) * width);
+      kept++;
+    }
+    this.rows = kept;
+  }
+
+  /** Drops the rows after epoch `epochs` (a retrained epoch after a backend fallback). */
+  truncate(epochs) {
+    while (this.rows > 0 && this.epochs[this.rows - 1] > epochs) this.rows--;
+  }
+
+  /** The kept epochs and their rows `[rows, layers, steps]`, without a copy. */
+  view() {
+    const width = (this.layers || 0) * (this.steps || 0);
+    return {
+      epochs: this.epochs ? this.epochs.subarray(0, this.rows) : new Uint32Array(0),
+      dh: this.dh ? this.dh.subarray(0, this.rows * width) : new Float32Array(0),
+    };
+  }
+}
+
 export class Store {
   constructor() {
     for (const column of Object.keys(FIELDS)) this[column] = new Column();
+    this.flow = new FlowHistory();
     /** `{epoch, lr, predictions, trace, sample, ms}` of the newest evaluation, or null. */
     this.snapshot = null;
   }
@@ -47,10 +109,12 @@ export class Store {
   push(report) {
     if (report.epoch <= this.epoch) this.truncate(report.epoch - 1);
     for (const [column, field] of Object.entries(FIELDS)) this[column].push(report[field]);
+    this.flow.push(report.epoch, report.gradient_flow);
   }
 
   truncate(epochs) {
     for (const column of Object.keys(FIELDS)) this[column].length = Math.min(this[column].length, epochs);
+    this.flow.truncate(epochs);
   }
 
   /** The newest epoch's report, `{epoch, loss, lr, gradNorm, ms}`, or null before the first epoch. */

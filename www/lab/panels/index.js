@@ -10,9 +10,11 @@ import gates from './gates.js';
 import architecture from './architecture.js';
 import equations from './equations.js';
 import cell from './cell.js';
+import gradients from './gradients.js';
 
 // The cell's picture and its equations come right after the heatmaps: on a wide lab they sit beside
-// them (lab.css), so hovering a heatmap lights its block and its equation in view.
-export const PANEL_MODULES = [prediction, loss, gates, cell, equations, architecture];
+// them (lab.css), so hovering a heatmap lights its block and its equation in view. The gradient through
+// time follows, full width.
+export const PANEL_MODULES = [prediction, loss, gates, cell, equations, gradients, architecture];
 export const PANEL_IDS = PANEL_MODULES.map((p) => p.id);
 

@@ -2,7 +2,15 @@
 //! them on HTML canvases (plotters-canvas), the CLI into a PNG (the tutorial's 4-panel results figure).
 //!
 //! The gate heatmaps use [`GateLayout`], a pure function of the canvas size and the model shape, so the
-//! page's hover read-out hits exactly the cell that was drawn.
+//! page's hover read-out hits exactly the cell that was drawn. The gradient through time has its own
+//! file, [`gradients`].
+
+mod gradients;
+
+pub use gradients::{
+    FlowHistory, FlowHit, FlowLayout, RELATIVE_DECADES, Rect, draw_gradient_flow, relative_decades,
+    sequential,
+};
 
 use crate::cells::{CellKind, Quantity};
 use crate::trace::SampleTrace;
@@ -410,7 +418,9 @@ pub fn draw_error_histogram<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The tutorial's `gru_sine_wave_results.png`: prediction, loss, error, histogram in a 2×2 grid.
+/// The tutorial's `gru_sine_wave_results.png`: prediction, loss, error, histogram in a 2×2 grid, and
+/// under it, when given, the gradient through time ([`draw_gradient_flow`]).
+#[allow(clippy::too_many_arguments)]
 pub fn draw_results_figure<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -419,14 +429,48 @@ pub fn draw_results_figure<DB: DrawingBackend>(
     predictions: &[f32],
     losses: &[f64],
     lr: f64,
+    gradients: Option<ResultsGradients>,
 ) -> PlotResult {
     area.fill(&theme.background).map_err(fail)?;
     let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
-    let panels = area.split_evenly((2, 2));
+    let (grid, below) = match gradients {
+        Some(_) => {
+            let (grid, below) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
+            (grid, Some(below))
+        }
+        None => (area.clone(), None),
+    };
+    let panels = grid.split_evenly((2, 2));
     draw_prediction(&panels[0], theme, times, truth, predictions, None)?;
     draw_loss(&panels[1], theme, losses, lr, losses.len())?;
     draw_error(&panels[2], theme, times, &errors)?;
-    draw_error_histogram(&panels[3], theme, &errors)
+    draw_error_histogram(&panels[3], theme, &errors)?;
+    if let (Some(g), Some(below)) = (gradients, below) {
+        let (w, h) = below.dim_in_pixel();
+        let layout = FlowLayout::new(
+            theme,
+            (w as f64, h as f64),
+            (g.history.layers, g.history.steps, g.history.rows()),
+            g.highway,
+        );
+        draw_gradient_flow(
+            &below,
+            theme,
+            &layout,
+            Some(g.current),
+            g.history,
+            &mut |p| paint_pixels(&below, p),
+        )?;
+    }
+    Ok(())
+}
+
+/// The gradient-through-time panel of the results figure: the last epoch's flow and every epoch's
+/// profile; `highway` when the cell has a keep gate.
+pub struct ResultsGradients<'a> {
+    pub current: &'a crate::gradient_flow::GradientFlow,
+    pub history: FlowHistory<'a>,
+    pub highway: bool,
 }
 
 /// A diverging scale over `[lo, hi]`: `v = lo` is `palette[0]`, the midpoint `palette[1]`, `v = hi`
@@ -598,28 +642,44 @@ impl HeatBlock<'_> {
     pub fn pixels(&self) -> Pixels {
         let steps = self.rows.len();
         let units = self.rows.first().map_or(0, Vec::len);
+        let (lo, hi) = self.range;
+        Pixels::grid(
+            (self.x, self.y),
+            (self.cell_w, self.cell_h),
+            (steps, units),
+            |t, u| diverging(self.rows[t][u], lo, hi, &self.palette),
+        )
+    }
+}
+
+impl Pixels {
+    /// A grid of `columns × rows` cells of `cell_w × cell_h` pixels at `(x, y)` as opaque pixels, cell
+    /// `(column, row)` in `colour(column, row)`: each cell covers the pixels from its rounded left/top
+    /// edge to the next cell's, exactly the rectangles a rectangle-per-cell drawing fills.
+    pub fn grid(
+        (x, y): (f64, f64),
+        (cell_w, cell_h): (f64, f64),
+        (columns, rows): (usize, usize),
+        colour: impl Fn(usize, usize) -> RGBColor,
+    ) -> Pixels {
         let edges = |origin: f64, size: f64, n: usize| -> Vec<i32> {
             (0..=n)
                 .map(|i| (origin + i as f64 * size).round() as i32)
                 .collect()
         };
-        let (xs, ys) = (
-            edges(self.x, self.cell_w, steps),
-            edges(self.y, self.cell_h, units),
-        );
+        let (xs, ys) = (edges(x, cell_w, columns), edges(y, cell_h, rows));
         let (x0, y0) = (xs[0], ys[0]);
-        let width = (xs[steps] - x0).max(0) as u32;
-        let height = (ys[units] - y0).max(0) as u32;
+        let width = (xs[columns] - x0).max(0) as u32;
+        let height = (ys[rows] - y0).max(0) as u32;
         let mut rgba = vec![255u8; width as usize * height as usize * 4];
-        let (lo, hi) = self.range;
-        for (t, row) in self.rows.iter().enumerate() {
-            for (u, &v) in row.iter().enumerate() {
-                let RGBColor(r, g, b) = diverging(v, lo, hi, &self.palette);
-                for py in ys[u]..ys[u + 1] {
+        for c in 0..columns {
+            for r in 0..rows {
+                let RGBColor(red, green, blue) = colour(c, r);
+                for py in ys[r]..ys[r + 1] {
                     let line = (py - y0) as usize * width as usize;
-                    for px in xs[t]..xs[t + 1] {
+                    for px in xs[c]..xs[c + 1] {
                         let i = (line + (px - x0) as usize) * 4;
-                        rgba[i..i + 3].copy_from_slice(&[r, g, b]);
+                        rgba[i..i + 3].copy_from_slice(&[red, green, blue]);
                     }
                 }
             }
@@ -632,6 +692,23 @@ impl HeatBlock<'_> {
             rgba,
         }
     }
+}
+
+/// Draws a block of pixels point by point: the native (PNG) counterpart of the page's
+/// `putImageData`.
+pub fn paint_pixels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pixels: &Pixels,
+) -> PlotResult {
+    for py in 0..pixels.height as i32 {
+        for px in 0..pixels.width as i32 {
+            let i = (py as usize * pixels.width as usize + px as usize) * 4;
+            let [r, g, b] = [pixels.rgba[i], pixels.rgba[i + 1], pixels.rgba[i + 2]];
+            area.draw_pixel((pixels.x + px, pixels.y + py), &RGBColor(r, g, b))
+                .map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 /// The heatmap cell the keyboard is on: layer, quantity (its index in the cell's order), step, unit.
