@@ -24,7 +24,7 @@ use crate::cells::{BackwardStep, CellKind, CellSpec, ForwardStep, FusedWeights, 
 use crate::gradient_flow::{GradientFlow, LayerFlow, gate_highway, l2_norm};
 use crate::kernels::{Lhs, matmul};
 use crate::params::{LayerParams, ModelParams, transpose};
-use crate::state_dict::{ModelShape, input_size};
+use crate::state_dict::ModelShape;
 use crate::trace::LayerGates;
 
 /// What one layer's forward pass keeps for its backward pass, time-major (`[T, B, ·]`).
@@ -100,12 +100,12 @@ impl Tape {
         let (spec, h, rows) = (shape.cell.spec(), shape.hidden, steps * batch);
         let layers: usize = (0..shape.layers)
             .map(|l| {
-                layer_sizes(spec, input_size(l, h), h, batch, steps)
+                layer_sizes(spec, shape.input_size(l), h, batch, steps)
                     .iter()
                     .sum::<usize>()
             })
             .sum();
-        let shared = batch * (1 + spec.blocks * h + 5 * h) + rows * (h + 1);
+        let shared = batch * (1 + spec.blocks * h + 5 * h) + rows * (h + shape.inputs);
         4 * (layers + shared)
     }
 
@@ -114,7 +114,7 @@ impl Tape {
         let (spec, h, rows) = (shape.cell.spec(), shape.hidden, steps * batch);
         let layers = (0..shape.layers)
             .map(|l| {
-                let input = input_size(l, h);
+                let input = shape.input_size(l);
                 let [
                     inputs,
                     projected,
@@ -151,12 +151,12 @@ impl Tape {
             d_memory_total: vec![0.0; if spec.memory { batch * h } else { 0 }],
             scratch: vec![0.0; batch * h],
             d_outputs: vec![0.0; rows * h],
-            d_inputs: vec![0.0; rows],
+            d_inputs: vec![0.0; rows * shape.inputs],
             flow: GradientFlow::zeros(shape.layers, steps, spec.memory, spec.keep.is_some()),
         }
     }
 
-    /// `GRUModel.forward` for `inputs: [B, T, 1]` (batch-major, as the dataset stores them), from
+    /// `GRUModel.forward` for `inputs: [B, T, I]` (batch-major, as the dataset stores them), from
     /// `initial`: h₀ `[L, B, H]` and, for cells with memory, c₀ (zeros when absent), with one
     /// inverted-dropout mask `[B, T, H]` per layer but the last (none in evaluation). Returns the
     /// predictions `[B]` and keeps every quantity for [`Tape::gates`] and [`Tape::backward`].
@@ -169,11 +169,17 @@ impl Tape {
     ) -> &[f32] {
         assert_eq!(params.shape, self.shape, "parameters of another shape");
         let (b, steps, h) = (self.batch, self.steps, self.shape.hidden);
-        assert_eq!(inputs.len(), b * steps, "inputs must be [B, T, 1]");
+        let channels = self.shape.inputs;
+        assert_eq!(
+            inputs.len(),
+            b * steps * channels,
+            "inputs must be [B, T, I]"
+        );
         let first = &mut self.layers[0].inputs;
         for s in 0..b {
             for t in 0..steps {
-                first[t * b + s] = inputs[s * steps + t];
+                let (to, from) = ((t * b + s) * channels, (s * steps + t) * channels);
+                first[to..to + channels].copy_from_slice(&inputs[from..from + channels]);
             }
         }
         for l in 0..self.layers.len() {
@@ -310,15 +316,16 @@ impl Tape {
                     mask_in_place(&mut self.d_outputs, mask, b, steps, h);
                 }
             } else if input_gradient {
+                let channels = self.shape.inputs;
                 matmul(
                     rows,
-                    1,
+                    channels,
                     width,
                     Lhs::rows(&layer.projected, width),
                     &layer.w_input_t,
-                    1,
+                    channels,
                     &mut self.d_inputs,
-                    1,
+                    channels,
                     false,
                 );
             }
@@ -332,10 +339,18 @@ impl Tape {
         &self.flow
     }
 
-    /// `dL/dx` of the model's input `[B, T]` (batch-major) from the last [`Tape::backward`] that
+    /// `dL/dx` of the model's input `[B, T, I]` (batch-major) from the last [`Tape::backward`] that
     /// asked for it.
     pub fn d_inputs(&self) -> Vec<f32> {
-        transpose(&self.d_inputs, self.steps, self.batch)
+        let (b, steps, channels) = (self.batch, self.steps, self.shape.inputs);
+        let mut out = vec![0.0; b * steps * channels];
+        for t in 0..steps {
+            for s in 0..b {
+                let (from, to) = ((t * b + s) * channels, (s * steps + t) * channels);
+                out[to..to + channels].copy_from_slice(&self.d_inputs[from..from + channels]);
+            }
+        }
+        out
     }
 }
 

@@ -6,6 +6,7 @@
 //! sine values over 1000 points of `sin(t)`, `t ∈ [0, 20]`, Adam at lr 0.01, 100 epochs, seed 42.
 
 use crate::cells::CellKind;
+use crate::tasks::{DataParams, TaskKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -49,8 +50,17 @@ pub struct LabConfig {
     pub points: usize,
     /// Epoch budget (one full-batch step per epoch).
     pub epochs: usize,
-    /// Seed of the weight initialisation and the dropout masks.
+    /// Seed of the weight initialisation, the dropout masks and the tasks' random data.
     pub seed: u64,
+    /// What the net learns (see [`crate::tasks`]).
+    pub task: TaskKind,
+    /// Series tasks: the fraction of windows (the last ones) held out for validation; 0, the
+    /// tutorial's choice, scores on the training windows.
+    pub split: f64,
+    /// Memory tasks: training windows, and as many validation windows.
+    pub samples: usize,
+    /// The noisy sine's noise level (standard deviation).
+    pub noise: f64,
 }
 
 impl Default for LabConfig {
@@ -65,13 +75,19 @@ impl Default for LabConfig {
             points: 1000,
             epochs: 100,
             seed: 42,
+            task: TaskKind::Sine,
+            split: 0.0,
+            samples: 1000,
+            noise: 0.1,
         }
     }
 }
 
 /// The fields in the order the URL query and the docs list them.
-pub const FIELDS: [&str; 9] = [
-    "hidden", "layers", "cell", "lr", "dropout", "window", "points", "epochs", "seed",
+/// The task comes first: it decides which windows are allowed.
+pub const FIELDS: [&str; 13] = [
+    "task", "hidden", "layers", "cell", "lr", "dropout", "window", "points", "epochs", "seed",
+    "split", "samples", "noise",
 ];
 
 /// Inclusive integer ranges and float ranges of each field.
@@ -79,7 +95,12 @@ pub const HIDDEN_RANGE: (usize, usize) = (1, 128);
 pub const LAYERS_RANGE: (usize, usize) = (1, 4);
 pub const LR_RANGE: (f64, f64) = (1e-5, 1.0);
 pub const DROPOUT_RANGE: (f64, f64) = (0.0, 0.9);
+/// Series tasks take windows of up to 50 values; memory tasks gaps of up to 200 steps.
 pub const WINDOW_RANGE: (usize, usize) = (2, 50);
+pub const MEMORY_WINDOW_RANGE: (usize, usize) = (2, 200);
+pub const SPLIT_RANGE: (f64, f64) = (0.0, 0.5);
+pub const SAMPLES_RANGE: (usize, usize) = (10, 10_000);
+pub const NOISE_RANGE: (f64, f64) = (0.0, 1.0);
 pub const POINTS_RANGE: (usize, usize) = (20, 5000);
 pub const EPOCHS_RANGE: (usize, usize) = (1, 10_000);
 pub const SEED_RANGE: (u64, u64) = (0, 4_294_967_295);
@@ -140,10 +161,30 @@ impl LabConfig {
             }
             "lr" => self.lr = parse_float(field, value, LR_RANGE)?,
             "dropout" => self.dropout = parse_float(field, value, DROPOUT_RANGE)?,
-            "window" => self.window = parse_int(field, value, WINDOW_RANGE)?,
+            "window" if self.task.is_memory() => {
+                self.window = parse_int(field, value, MEMORY_WINDOW_RANGE)?
+            }
+            "window" => {
+                self.window = parse_int(field, value, WINDOW_RANGE).map_err(|e| {
+                    let longest = MEMORY_WINDOW_RANGE.1;
+                    let hint = format!("(up to {longest} for the memory tasks adding and recall)");
+                    error(
+                        field,
+                        value,
+                        format!("{} for a series task {hint}", e.allowed),
+                    )
+                })?
+            }
             "points" => self.points = parse_int(field, value, POINTS_RANGE)?,
             "epochs" => self.epochs = parse_int(field, value, EPOCHS_RANGE)?,
             "seed" => self.seed = parse_int(field, value, SEED_RANGE)?,
+            "task" => {
+                self.task = TaskKind::from_name(value.trim())
+                    .ok_or_else(|| error(field, value, format!("one of {}", TaskKind::names())))?
+            }
+            "split" => self.split = parse_float(field, value, SPLIT_RANGE)?,
+            "samples" => self.samples = parse_int(field, value, SAMPLES_RANGE)?,
+            "noise" => self.noise = parse_float(field, value, NOISE_RANGE)?,
             _ => {
                 return Err(error(
                     "field",
@@ -167,21 +208,45 @@ impl LabConfig {
             "points" => self.points.to_string(),
             "epochs" => self.epochs.to_string(),
             "seed" => self.seed.to_string(),
+            "task" => self.task.name().to_string(),
+            "split" => self.split.to_string(),
+            "samples" => self.samples.to_string(),
+            "noise" => self.noise.to_string(),
             _ => return None,
         })
     }
 
     /// Validates every field of a config built some other way (serde, struct literal).
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Each field alone, against this config's task (it decides which windows are allowed).
+        let probe = LabConfig {
+            task: self.task,
+            ..LabConfig::default()
+        };
         for field in FIELDS {
             let value = self.get(field).expect("FIELDS lists only known fields");
-            LabConfig::default().set_unchecked(field, &value)?;
+            probe.clone().set_unchecked(field, &value)?;
         }
         self.check_window_fits()
     }
 
-    /// Windows need at least ten samples to train on.
+    /// A series task's windows are at most 50 values and leave at least ten windows to train on;
+    /// a memory task's gap may reach 200 steps.
     fn check_window_fits(&self) -> Result<(), ConfigError> {
+        if self.task.is_memory() {
+            return Ok(());
+        }
+        if self.window > WINDOW_RANGE.1 {
+            let (lo, hi) = WINDOW_RANGE;
+            return Err(error(
+                "window",
+                &self.window.to_string(),
+                format!(
+                    "an integer from {lo} to {hi} for a series task (up to {} for the memory tasks adding and recall)",
+                    MEMORY_WINDOW_RANGE.1
+                ),
+            ));
+        }
         if self.points < self.window + 10 {
             return Err(error(
                 "window",
@@ -202,7 +267,10 @@ impl LabConfig {
     pub fn apply_query(&self, query: &str, foreign: &[&str]) -> (LabConfig, Vec<ConfigError>) {
         let mut config = self.clone();
         let mut errors = Vec::new();
-        for (key, value) in parse_query(query) {
+        // The task first, wherever it stands: it decides which windows are allowed.
+        let mut pairs = parse_query(query);
+        pairs.sort_by_key(|(key, _)| key != "task");
+        for (key, value) in pairs {
             if foreign.contains(&key.as_str()) {
                 continue;
             }
@@ -222,6 +290,23 @@ impl LabConfig {
             .join("&")
     }
 
+    /// What the task builds its data from.
+    pub fn data_params(&self) -> DataParams {
+        DataParams {
+            window: self.window,
+            points: self.points,
+            split: self.split,
+            samples: self.samples,
+            noise: self.noise,
+            seed: self.seed,
+        }
+    }
+
+    /// The task's data for this config.
+    pub fn dataset(&self) -> crate::data::Dataset {
+        self.task.task().dataset(&self.data_params())
+    }
+
     /// Learnable parameters of the model this config builds (tutorial shape 2×32: RNN 3,265, the
     /// pytorch GRU 9,729, the cho GRU 9,537, LSTM 12,961).
     pub fn parameter_count(&self) -> usize {
@@ -230,7 +315,7 @@ impl LabConfig {
         let biases = if spec.hidden_bias { 2 } else { 1 };
         let recurrent: usize = (0..self.layers)
             .map(|l| {
-                let input = if l == 0 { 1 } else { h };
+                let input = if l == 0 { self.task.spec().inputs } else { h };
                 rows * (input + h) + biases * rows
             })
             .sum();
@@ -313,9 +398,46 @@ mod tests {
         c.set("cell", "pytorch").unwrap();
         c.set("lr", "0.003").unwrap();
         c.set("seed", "9").unwrap();
+        c.set("split", "0.25").unwrap();
+        c.set("noise", "0.3").unwrap();
+        c.set("task", "noisy-sine").unwrap();
         let (back, errors) = LabConfig::default().apply_query(&c.to_query(), &[]);
         assert!(errors.is_empty());
         assert_eq!(back, c);
+        c.set("task", "adding").unwrap();
+        c.set("window", "150").unwrap();
+        c.set("samples", "300").unwrap();
+        let (back, errors) = LabConfig::default().apply_query(&c.to_query(), &[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn long_windows_are_for_memory_tasks_and_the_adding_task_has_two_inputs() {
+        let mut c = LabConfig::default();
+        let e = c.set("window", "60").unwrap_err();
+        assert_eq!(e.field, "window");
+        assert!(
+            e.allowed.contains("2 to 50") && e.allowed.contains("200"),
+            "{e}"
+        );
+        c.set("task", "recall").unwrap();
+        c.set("window", "200").unwrap();
+        assert!(c.set("window", "201").is_err());
+        // Back to a series task with a window too long for it: refused, nothing changed.
+        assert_eq!(c.set("task", "sine").unwrap_err().field, "task");
+        assert_eq!((c.task, c.window), (TaskKind::Recall, 200));
+        assert!(
+            c.set("task", "gauss")
+                .unwrap_err()
+                .allowed
+                .contains("\"adding\"")
+        );
+        // The adding task's first layer reads two channels: 3H more weights than one.
+        c.set("window", "10").unwrap();
+        let one = c.parameter_count();
+        c.set("task", "adding").unwrap();
+        assert_eq!(c.parameter_count(), one + 3 * 32);
     }
 
     #[test]

@@ -1,63 +1,151 @@
-//! The tutorial's dataset: `points` samples of `sin(t)` with `t = linspace(0, 20, points)`, cut into
-//! sliding windows of `window` values, each labelled with the value that follows it
-//! (`generate_sine_wave_data` in the tutorial: 1000 points, windows of 10, 990 samples).
+//! What a task gives the model to learn ([`crate::tasks`]): training windows with one target each,
+//! and, when there is one, a held-out validation set.
+//!
+//! Two shapes of data. A *series* task (the tutorial's `sin(t)` and its variations) samples `points`
+//! values of a function over `t ∈ [0, 20]` and cuts them into sliding windows of `window` values, each
+//! labelled with the value that follows it (`generate_sine_wave_data` in the tutorial: 1000 points,
+//! windows of 10, 990 windows); with `split > 0` the last part of the windows is held out. A *memory*
+//! task draws `samples` independent windows and a separate seeded validation set of as many.
 
-/// The whole series and its windows, as flat row-major `f32` buffers ready for a tensor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SineDataset {
-    /// Time axis `t_i = 20 · i / (points − 1)`.
-    pub t: Vec<f64>,
-    /// `sin(t_i)` in f32, as `torch.FloatTensor(np.sin(t))` stores it.
-    pub series: Vec<f32>,
-    /// Window length T.
-    pub window: usize,
-    /// `[samples, window]`, row-major: `inputs[s * window + k] = series[s + k]`.
-    pub inputs: Vec<f32>,
-    /// `[samples]`: `targets[s] = series[s + window]`.
-    pub targets: Vec<f32>,
-}
+use crate::rng::SplitMix64;
 
 /// End of the time axis, as in the tutorial (`np.linspace(0, 20, 1000)`).
 pub const T_END: f64 = 20.0;
 
-impl SineDataset {
-    /// Builds the tutorial's windows. Requires `points > window` (the config validates this).
-    pub fn new(points: usize, window: usize) -> Self {
+/// A set of windows, flat and row-major, ready for a tensor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Windows {
+    /// `[samples, window, channels]`.
+    pub inputs: Vec<f32>,
+    /// `[samples]`.
+    pub targets: Vec<f32>,
+    /// The x of each target in the prediction chart: its time for a series, its index otherwise.
+    pub times: Vec<f64>,
+}
+
+impl Windows {
+    pub fn samples(&self) -> usize {
+        self.targets.len()
+    }
+}
+
+/// A task's data: the training windows and the held-out ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Window length T (time steps per window).
+    pub window: usize,
+    /// Input channels per step (1 for a series; the adding task's value and marker are 2).
+    pub channels: usize,
+    /// Series tasks: the time axis `t_i = 20 · i / (points − 1)` and the whole series; empty for
+    /// memory tasks.
+    pub t: Vec<f64>,
+    pub series: Vec<f32>,
+    /// `[samples, window, channels]`: the training windows.
+    pub inputs: Vec<f32>,
+    /// `[samples]`: their targets.
+    pub targets: Vec<f32>,
+    times: Vec<f64>,
+    /// The validation windows, when the task holds some out.
+    pub validation: Option<Windows>,
+}
+
+impl Dataset {
+    /// The tutorial's data: `sin(t)` over `points` points in windows of `window`, nothing held out.
+    pub fn sine(points: usize, window: usize) -> Dataset {
+        Dataset::series(points, window, 0.0, |t| t.sin())
+    }
+
+    /// A series task: `value(t)` sampled at `points` points of `t ∈ [0, 20]` (stored in f32, as
+    /// `torch.FloatTensor` stores it), cut into sliding windows of `window` values, each labelled
+    /// with the next value; the last `⌊split · windows⌋` windows are held out for validation.
+    /// Requires `points > window` (the config validates this).
+    pub fn series(
+        points: usize,
+        window: usize,
+        split: f64,
+        mut value: impl FnMut(f64) -> f64,
+    ) -> Dataset {
         assert!(
             points > window,
             "points ({points}) must exceed window ({window})"
         );
         let step = T_END / (points - 1) as f64;
         let t: Vec<f64> = (0..points).map(|i| i as f64 * step).collect();
-        let series: Vec<f32> = t.iter().map(|&x| x.sin() as f32).collect();
-        let samples = points - window;
-        let mut inputs = Vec::with_capacity(samples * window);
-        for s in 0..samples {
-            inputs.extend_from_slice(&series[s..s + window]);
-        }
-        let targets = series[window..].to_vec();
-        SineDataset {
+        let series: Vec<f32> = t.iter().map(|&x| value(x) as f32).collect();
+        let windows = points - window;
+        let held_out = (windows as f64 * split).floor() as usize;
+        let cut = |range: std::ops::Range<usize>| Windows {
+            inputs: range
+                .clone()
+                .flat_map(|s| series[s..s + window].iter().copied())
+                .collect(),
+            targets: range.clone().map(|s| series[s + window]).collect(),
+            times: range.map(|s| t[s + window]).collect(),
+        };
+        let train = cut(0..windows - held_out);
+        let validation = (held_out > 0).then(|| cut(windows - held_out..windows));
+        Dataset {
+            window,
+            channels: 1,
             t,
             series,
-            window,
-            inputs,
-            targets,
+            inputs: train.inputs,
+            targets: train.targets,
+            times: train.times,
+            validation,
         }
     }
 
-    /// Number of windows (990 for the tutorial).
+    /// A memory task: `samples` training windows and as many validation windows, each drawn by
+    /// `draw(rng, inputs)` (which fills one window's `[window, channels]` inputs and returns its
+    /// target) from two seeded streams.
+    pub fn memory(
+        window: usize,
+        channels: usize,
+        samples: usize,
+        seed: u64,
+        draw: impl Fn(&mut SplitMix64, &mut [f32]) -> f32,
+    ) -> Dataset {
+        let set = |stream: u64| {
+            let mut rng = SplitMix64::new(seed ^ stream);
+            let mut inputs = vec![0.0; samples * window * channels];
+            let targets = inputs
+                .chunks_exact_mut(window * channels)
+                .map(|w| draw(&mut rng, w))
+                .collect();
+            Windows {
+                inputs,
+                targets,
+                times: (0..samples).map(|s| s as f64).collect(),
+            }
+        };
+        let train = set(0x7A5C_0000_0000_0001);
+        Dataset {
+            window,
+            channels,
+            t: Vec::new(),
+            series: Vec::new(),
+            inputs: train.inputs,
+            targets: train.targets,
+            times: train.times,
+            validation: Some(set(0x7A5C_0000_0000_0002)),
+        }
+    }
+
+    /// Number of training windows (990 for the tutorial).
     pub fn samples(&self) -> usize {
         self.targets.len()
     }
 
-    /// The input window of sample `s`.
+    /// The inputs of training window `s`, `[window · channels]`.
     pub fn window_of(&self, s: usize) -> &[f32] {
-        &self.inputs[s * self.window..(s + 1) * self.window]
+        let size = self.window * self.channels;
+        &self.inputs[s * size..(s + 1) * size]
     }
 
-    /// Time of each target (`t[window..]`), the x axis of the prediction chart.
+    /// The x of each training target (a series: `t[window..]`), the prediction chart's x axis.
     pub fn target_times(&self) -> &[f64] {
-        &self.t[self.window..]
+        &self.times
     }
 }
 
@@ -67,12 +155,23 @@ mod tests {
 
     #[test]
     fn tutorial_shapes_and_values() {
-        let d = SineDataset::new(1000, 10);
+        let d = Dataset::sine(1000, 10);
         assert_eq!(d.samples(), 990);
         assert_eq!(d.inputs.len(), 9900);
         assert_eq!(d.window_of(3), &d.series[3..13]);
         assert_eq!(d.targets[0], d.series[10]);
         assert!((d.t[999] - 20.0).abs() < 1e-12);
         assert_eq!(d.series[1], (20.0f64 / 999.0).sin() as f32);
+        assert_eq!(d.target_times(), &d.t[10..]);
+        assert!(d.validation.is_none());
+    }
+
+    #[test]
+    fn a_split_holds_out_the_last_windows() {
+        let d = Dataset::series(1000, 10, 0.2, f64::sin);
+        let v = d.validation.as_ref().unwrap();
+        assert_eq!((d.samples(), v.samples()), (792, 198));
+        assert_eq!(v.targets[0], d.series[792 + 10]);
+        assert_eq!(*v.targets.last().unwrap(), d.series[999]);
     }
 }

@@ -26,13 +26,14 @@ struct Block {
 }
 
 fn blocks(config: &LabConfig) -> Vec<Block> {
+    let channels = config.task.spec().inputs;
     let mut row = vec![Block {
         class: "input",
         title: "Input".into(),
-        detail: format!("{}×1", config.window),
+        detail: format!("{}×{channels}", config.window),
     }];
     for layer in 0..config.layers {
-        let input = if layer == 0 { 1 } else { config.hidden };
+        let input = if layer == 0 { channels } else { config.hidden };
         row.push(Block {
             class: "layer",
             title: format!("{} {}", config.cell.spec().short, layer + 1),

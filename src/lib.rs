@@ -1,12 +1,13 @@
 //! GRU Lab: recurrent networks (two GRUs, the LSTM, the plain RNN) trained live, epoch by epoch, with
 //! every gate visible.
 //!
-//! Dependencies point one way: [`kernels`] ← [`cells`] (one file per cell, the registry) ←
-//! [`config`] ← [`state_dict`] (weights by PyTorch name, the model's shape) ← [`params`] (the same
-//! weights on the host) ← [`layer`] / [`bptt`] (the readable and the fused pass) ← [`model`] ←
-//! [`train`] (one epoch per call, [`train::EpochReport`] with its [`gradient_flow`]) ← drawing ([`plot`], [`diagram`]) ← `web`.
-//! [`pth`] and [`weights`] read and write files of [`state_dict`]s. Everything but `web` compiles and
-//! is tested natively.
+//! Dependencies point one way: [`kernels`] ← [`cells`] (one file per cell, the registry) and
+//! [`rng`] ← [`data`] ← [`tasks`] (one file per task, the registry) ← [`config`] ← [`state_dict`]
+//! (weights by PyTorch name, the model's shape) ← [`params`] (the same weights on the host) ←
+//! [`layer`] / [`bptt`] (the readable and the fused pass) ← [`model`] ← [`train`] (one epoch per
+//! call, [`train::EpochReport`], the epoch's [`gradient_flow`]) ← drawing ([`plot`], [`diagram`]) ←
+//! `web`. [`pth`] and [`weights`] read and write files of [`state_dict`]s. Everything but `web`
+//! compiles and is tested natively.
 
 pub mod bptt;
 pub mod cell_diagram;
@@ -25,6 +26,7 @@ pub mod pth;
 pub mod rng;
 pub mod state_dict;
 pub mod svg;
+pub mod tasks;
 pub mod trace;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

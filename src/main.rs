@@ -14,7 +14,7 @@
 
 use gru_lab::bptt::Tape;
 use gru_lab::config::LabConfig;
-use gru_lab::data::SineDataset;
+use gru_lab::data::Dataset;
 use gru_lab::diagram::architecture_svg;
 use gru_lab::gradient_flow::GradientFlow;
 use gru_lab::metrics::Metrics;
@@ -205,8 +205,10 @@ fn train(mut flags: Flags) -> Result<(), String> {
     let mut config = LabConfig::default();
     flags.apply_config(
         &mut config,
+        // The task first: it decides which windows are allowed.
         &[
-            "epochs", "cell", "hidden", "layers", "dropout", "lr", "seed", "window", "points",
+            "task", "epochs", "cell", "hidden", "layers", "dropout", "lr", "seed", "points",
+            "window", "split", "samples", "noise",
         ],
     )?;
     let init = flags.take("init").map(PathBuf::from);
@@ -241,9 +243,12 @@ fn train(mut flags: Flags) -> Result<(), String> {
     .with_path(path);
     let samples = trainer.data.samples();
     println!(
-        "Data shape: X=[{samples}, {}, 1], y=[{samples}, 1]",
-        config.window
+        "Data shape: X=[{samples}, {}, {}], y=[{samples}, 1]",
+        config.window, trainer.data.channels
     );
+    if let Some(v) = &trainer.data.validation {
+        println!("Validation: {} held-out windows", v.samples());
+    }
     println!(
         "Cell: {}, backend: {backend}, gradients: {}",
         config.cell.name(),
@@ -258,7 +263,7 @@ fn train(mut flags: Flags) -> Result<(), String> {
     );
     println!("Starting {} model training...", config.cell.spec().short);
     // The gradient through time's columns (dh_l0_t1, …) follow the epoch's figures.
-    let mut csv = String::from("epoch,loss,lr,grad_norm,ms");
+    let mut csv = String::from("epoch,loss,val_loss,lr,grad_norm,ms");
     // Every epoch's |dL/dh_t| for the figure's heatmaps: `[epochs, layers, steps]`.
     let mut dh_history = Vec::new();
     for _ in 0..config.epochs {
@@ -270,9 +275,10 @@ fn train(mut flags: Flags) -> Result<(), String> {
             }
             csv.push('\n');
         }
+        let val_loss = report.val_loss.map_or(String::new(), |v| v.to_string());
         let _ = write!(
             csv,
-            "{},{},{},{},{:.3}",
+            "{},{},{val_loss},{},{},{:.3}",
             report.epoch, report.loss, report.lr, report.grad_norm, report.ms
         );
         for v in flow.csv_values() {
@@ -297,6 +303,14 @@ fn train(mut flags: Flags) -> Result<(), String> {
         "{}",
         Metrics::of(&predictions, &trainer.data.targets).lines()
     );
+    if let (Some(v), Some(held_out)) = (
+        trainer.data.validation.clone(),
+        pollster::block_on(trainer.validation_predictions())?,
+    ) {
+        for line in Metrics::of(&held_out, &v.targets).lines().lines() {
+            println!("Validation {line}");
+        }
+    }
 
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let figure = out.join("gru_sine_wave_results.png");
@@ -306,7 +320,10 @@ fn train(mut flags: Flags) -> Result<(), String> {
         &predictions,
         (&trainer.history, trainer.gradient_flow(), &dh_history),
         trainer.scheduler.lr,
-        config.cell.spec().keep.is_some(),
+        (
+            config.cell.spec().keep.is_some(),
+            config.task.spec().chance_mse,
+        ),
     )?;
     let diagram = out.join("gru_model_architecture.svg");
     write(&diagram, &architecture_svg(&config, true))?;
@@ -388,7 +405,7 @@ fn gradients(mut flags: Flags) -> Result<(), String> {
     let model = RecurrentModel::from_state_dict(shape, 0.0, &dict, &cpu_device())
         .map_err(|e| e.to_string())?;
     let params = pollster::block_on(model.params())?;
-    let data = SineDataset::new(config.points, config.window);
+    let data = config.dataset();
     let mut tape = Tape::new(shape, data.samples(), data.window);
     tape.forward(&params, &data.inputs, &[], &[]);
     let loss = tape.backward(
@@ -410,13 +427,17 @@ fn gradients(mut flags: Flags) -> Result<(), String> {
 
 fn draw_png(
     path: &Path,
-    data: &SineDataset,
+    data: &Dataset,
     predictions: &[f32],
     (history, last_flow, dh): (&[EpochReport], &GradientFlow, &[f32]),
     lr: f64,
-    highway: bool,
+    (highway, chance): (bool, Option<f64>),
 ) -> Result<(), String> {
     let losses: Vec<f64> = history.iter().map(|r| r.loss).collect();
+    let validation: Vec<f64> = history
+        .iter()
+        .map(|r| r.val_loss.unwrap_or(f64::NAN))
+        .collect();
     let epochs: Vec<u32> = history.iter().map(|r| r.epoch as u32).collect();
     let gradients = (!history.is_empty()).then(|| ResultsGradients {
         current: last_flow,
@@ -442,7 +463,7 @@ fn draw_png(
         data.target_times(),
         &data.targets,
         predictions,
-        &losses,
+        (&losses, &validation, chance),
         lr,
         gradients,
     )?;

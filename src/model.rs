@@ -9,7 +9,7 @@ use crate::gradient_flow::{GradientFlow, LayerFlow};
 use crate::layer::{RecurrentLayer, probe_norms};
 use crate::params::{LayerParams, ModelParams};
 use crate::rng::SplitMix64;
-use crate::state_dict::{ModelShape, StateDict, WeightsError, input_size};
+use crate::state_dict::{ModelShape, StateDict, WeightsError};
 use crate::trace::{LayerGates, SampleTrace};
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
@@ -121,7 +121,7 @@ impl RecurrentModel {
             .map(|(l, layer)| {
                 RecurrentLayer::from_params(
                     shape.cell,
-                    input_size(l, shape.hidden),
+                    shape.input_size(l),
                     shape.hidden,
                     layer,
                     device,
@@ -144,6 +144,7 @@ impl RecurrentModel {
             cell: self.layers[0].cell,
             layers: self.layers.len(),
             hidden: self.layers[0].hidden,
+            inputs: self.layers[0].w_input.shape().dims::<2>()[0],
         }
     }
 

@@ -3,7 +3,7 @@
 //! gradients in this form; [`crate::model::RecurrentModel`] reads its weights into it and takes
 //! gradients from it.
 
-use crate::state_dict::{ModelShape, NamedTensor, StateDict, input_size};
+use crate::state_dict::{ModelShape, NamedTensor, StateDict};
 
 /// One layer's parameters (or their gradients) on the host; G is the cell's block count.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +48,7 @@ impl ModelParams {
             shape,
             layers: (0..shape.layers)
                 .map(|l| LayerParams {
-                    w_input: vec![0.0; input_size(l, h) * width],
+                    w_input: vec![0.0; shape.input_size(l) * width],
                     w_hidden: vec![0.0; h * width],
                     b_input: vec![0.0; width],
                     b_hidden: spec.hidden_bias.then(|| vec![0.0; width]),
@@ -79,7 +79,7 @@ impl ModelParams {
                     w_input: transpose(
                         &take(format!("{m}.weight_ih_l{l}")),
                         width,
-                        input_size(l, h),
+                        shape.input_size(l),
                     ),
                     w_hidden: transpose(&take(format!("{m}.weight_hh_l{l}")), width, h),
                     b_input,
@@ -108,7 +108,7 @@ impl ModelParams {
             dict.insert(name, NamedTensor { shape, data });
         };
         for (l, layer) in self.layers.iter().enumerate() {
-            let input = input_size(l, h);
+            let input = self.shape.input_size(l);
             put(
                 format!("{m}.weight_ih_l{l}"),
                 vec![width, input],

@@ -26,6 +26,8 @@ pub struct ModelShape {
     pub cell: CellKind,
     pub layers: usize,
     pub hidden: usize,
+    /// Input channels per step I (the task's: 1 for a series, 2 for the adding problem).
+    pub inputs: usize,
 }
 
 impl From<&LabConfig> for ModelShape {
@@ -34,23 +36,28 @@ impl From<&LabConfig> for ModelShape {
             cell: c.cell,
             layers: c.layers,
             hidden: c.hidden,
+            inputs: c.task.spec().inputs,
         }
     }
 }
 
-/// Input width of layer `layer`: the series value for the first, the hidden state below for the rest.
-pub fn input_size(layer: usize, hidden: usize) -> usize {
-    if layer == 0 { 1 } else { hidden }
-}
-
 impl ModelShape {
+    /// Input width of layer `layer`: the task's channels for the first, the hidden state below for
+    /// the rest.
+    pub fn input_size(&self, layer: usize) -> usize {
+        if layer == 0 { self.inputs } else { self.hidden }
+    }
+
     /// Every key with its expected shape, in PyTorch's `named_parameters()` order.
     pub fn expected(&self) -> Vec<(String, Vec<usize>)> {
         let spec = self.cell.spec();
         let (h, rows, m) = (self.hidden, spec.blocks * self.hidden, spec.module);
         let mut keys = Vec::new();
         for l in 0..self.layers {
-            keys.push((format!("{m}.weight_ih_l{l}"), vec![rows, input_size(l, h)]));
+            keys.push((
+                format!("{m}.weight_ih_l{l}"),
+                vec![rows, self.input_size(l)],
+            ));
             keys.push((format!("{m}.weight_hh_l{l}"), vec![rows, h]));
             if spec.hidden_bias {
                 keys.push((format!("{m}.bias_ih_l{l}"), vec![rows]));
@@ -134,6 +141,12 @@ impl ModelShape {
             .first()
             .copied()
             .unwrap_or(0);
+        let inputs = dict[&key("weight_ih_l0")]
+            .shape
+            .get(1)
+            .copied()
+            .filter(|&i| i > 0)
+            .unwrap_or(1);
         let blocks = (rows % hidden == 0).then_some(rows / hidden);
         let hidden_bias = dict.contains_key(&key("bias_ih_l0"));
         let cell = CellKind::ALL
@@ -173,6 +186,7 @@ impl ModelShape {
                 cell,
                 layers,
                 hidden,
+                inputs,
             },
             renamed,
         ))

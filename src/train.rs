@@ -10,7 +10,7 @@
 
 use crate::bptt::Tape;
 use crate::config::LabConfig;
-use crate::data::SineDataset;
+use crate::data::Dataset;
 use crate::gradient_flow::GradientFlow;
 use crate::model::{Evaluation, FlowTensors, RecurrentModel};
 use crate::params::ModelParams;
@@ -40,6 +40,8 @@ pub struct EpochReport {
     pub lr: f64,
     /// Global L2 norm of all gradients before clipping (what `clip_grad_norm_` returns).
     pub grad_norm: f64,
+    /// The MSE on the held-out windows after this epoch's update, when the task holds some out.
+    pub val_loss: Option<f64>,
     /// Wall time of the epoch in milliseconds.
     pub ms: f64,
 }
@@ -172,19 +174,23 @@ pub enum TrainingPath {
 /// 4 layers, 5,000 points of windows of 50 would need 4.5 GB) the run uses the tensor path.
 const FUSED_TAPE_BUDGET: usize = 512 << 20;
 
-/// The fused path's buffers: the tape and the gradients it fills.
+/// The fused path's buffers: the tape and the gradients it fills, and a tape for the held-out
+/// windows (forward only).
 struct Fused {
     tape: Tape,
     grads: ModelParams,
+    validation: Option<Tape>,
 }
 
 /// One training run: the data on the device, the model, Adam's state and the scheduler.
 pub struct Trainer {
     pub config: LabConfig,
-    pub data: SineDataset,
+    pub data: Dataset,
     device: Device,
     inputs: Tensor<3>,
     targets: Tensor<2>,
+    /// The held-out windows `[V, T, I]` (no autodiff), when the task has them.
+    validation: Option<Tensor<3>>,
     model: RecurrentModel,
     optimizer: ModuleOptimizer,
     pub scheduler: PlateauScheduler,
@@ -219,12 +225,18 @@ impl Trainer {
             dict,
             &device,
         )?;
-        let data = SineDataset::new(config.points, config.window);
-        let (samples, window) = (data.samples(), data.window);
+        let data = config.dataset();
+        let (samples, window, channels) = (data.samples(), data.window, data.channels);
         let inputs = Tensor::from_data(
-            TensorData::new(data.inputs.clone(), [samples, window, 1]),
+            TensorData::new(data.inputs.clone(), [samples, window, channels]),
             &device,
         );
+        let validation = data.validation.as_ref().map(|v| {
+            Tensor::from_data(
+                TensorData::new(v.inputs.clone(), [v.samples(), window, channels]),
+                &device.clone().inner(),
+            )
+        });
         let targets =
             Tensor::from_data(TensorData::new(data.targets.clone(), [samples, 1]), &device);
         let optimizer = AdamConfig::new()
@@ -241,6 +253,7 @@ impl Trainer {
             device,
             inputs,
             targets,
+            validation,
             model,
             optimizer,
             dropout_rng,
@@ -262,6 +275,11 @@ impl Trainer {
             .then(|| Fused {
                 tape: Tape::new(shape, batch, steps),
                 grads: ModelParams::zeros(shape),
+                validation: self
+                    .data
+                    .validation
+                    .as_ref()
+                    .map(|v| Tape::new(shape, v.samples(), steps)),
             });
         // The fused path computes its own gradients: its parameters must not require them, or each
         // epoch's new parameters pile up in Burn's autodiff graph, which only a backward pass
@@ -325,11 +343,13 @@ impl Trainer {
         } else {
             self.tensor_epoch(epoch, lr).await?
         };
+        let val_loss = self.validation_loss().await.map_err(TrainError::Backend)?;
         let report = EpochReport {
             epoch,
             loss,
             lr: self.scheduler.step(loss),
             grad_norm: norm,
+            val_loss,
             ms: started.elapsed().as_secs_f64() * 1e3,
         };
         self.gradient_flow = gradient_flow;
@@ -417,6 +437,50 @@ impl Trainer {
             return Err(TrainError::Diverged { epoch, loss });
         }
         Ok((loss, norm, gradient_flow))
+    }
+
+    /// The MSE of the current weights on the held-out windows (None when the task holds none out).
+    pub async fn validation_loss(&mut self) -> Result<Option<f64>, String> {
+        let Some(predictions) = self.validation_predictions().await? else {
+            return Ok(None);
+        };
+        let targets = &self
+            .data
+            .validation
+            .as_ref()
+            .expect("validation windows")
+            .targets;
+        let sum: f64 = predictions
+            .iter()
+            .zip(targets)
+            .map(|(p, y)| (*p as f64 - *y as f64).powi(2))
+            .sum();
+        Ok(Some(sum / targets.len() as f64))
+    }
+
+    /// The model's predictions for the held-out windows, in evaluation mode.
+    pub async fn validation_predictions(&mut self) -> Result<Option<Vec<f32>>, String> {
+        let (Some(validation), Some(inputs)) = (&self.data.validation, &self.validation) else {
+            return Ok(None);
+        };
+        if let Some(tape) = self.fused.as_mut().and_then(|f| f.validation.as_mut()) {
+            let params = self.model.params().await?;
+            return Ok(Some(
+                tape.forward(&params, &validation.inputs, &[], &[]).to_vec(),
+            ));
+        }
+        let prediction = self
+            .model
+            .valid()
+            .forward(inputs.clone(), &[], &[], None, false)
+            .prediction;
+        let values = prediction
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading predictions failed: {e:?}"))?
+            .try_into_vec_as::<f32>()
+            .map_err(|e| format!("reading predictions failed: {e:?}"))?;
+        Ok(Some(values))
     }
 
     /// The model's predictions for every window, in evaluation mode (no dropout).

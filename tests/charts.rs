@@ -4,7 +4,7 @@
 //! then every pair of boxes is checked.
 
 use gru_lab::cells::CellKind;
-use gru_lab::data::SineDataset;
+use gru_lab::data::Dataset;
 use gru_lab::gradient_flow::{GradientFlow, LayerFlow};
 use gru_lab::plot::{self, GateLayout, GateView, Theme};
 use gru_lab::trace::SampleTrace;
@@ -137,7 +137,7 @@ const CHART_SIZES: [(u32, u32); 3] = [(652, 300), (330, 300), (300, 140)];
 #[test]
 fn prediction_error_and_loss_charts_keep_their_labels_apart() {
     register_font();
-    let data = SineDataset::new(1000, 10);
+    let data = Dataset::sine(1000, 10);
     let times = data.target_times();
     let predictions: Vec<f32> = data.targets.iter().map(|y| y * 0.97 + 0.01).collect();
     let losses: Vec<f64> = (0..100).map(|e| 0.5 * 0.95f64.powi(e)).collect();
@@ -155,7 +155,11 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
                 .unwrap()
             });
             check("loss", size, |area| {
-                plot::draw_loss(area, &theme, &losses, 0.01, 100).unwrap()
+                plot::draw_loss(area, &theme, &losses, &[], None, 0.01, 100).unwrap()
+            });
+            let validation: Vec<f64> = losses.iter().map(|l| l * 1.3).collect();
+            check("loss with validation and chance", size, |area| {
+                plot::draw_loss(area, &theme, &losses, &validation, Some(0.167), 0.01, 100).unwrap()
             });
         }
     }

@@ -161,20 +161,23 @@ fn train_prints_the_tutorials_lines_and_writes_its_files() {
         );
     }
     let csv = std::fs::read_to_string(&history).unwrap();
-    // The epoch's figures, then |dL/dh_t| of each layer and step, then the gate highway.
+    // The epoch's figures (no validation loss: the tutorial holds nothing out), then |dL/dh_t| of
+    // each layer and step, then the gate highway.
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    assert_eq!(header[..5], ["epoch", "loss", "lr", "grad_norm", "ms"]);
-    assert_eq!(header[5], "dh_l0_t1");
+    assert_eq!(
+        header[..6],
+        ["epoch", "loss", "val_loss", "lr", "grad_norm", "ms"]
+    );
+    assert_eq!(header[6], "dh_l0_t1");
     assert!(header.contains(&"dh_l1_t10") && header.contains(&"keep_l1_t10"));
-    assert_eq!(header.len(), 5 + 2 * 2 * 10);
+    assert_eq!(header.len(), 6 + 2 * 2 * 10);
     assert_eq!(csv.lines().count(), 21);
     for line in csv.lines().skip(1) {
-        let row: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
-        assert_eq!(row.len(), header.len(), "{line}");
-        assert!(
-            row[5..25].iter().all(|v| v.is_finite() && *v >= 0.0),
-            "{line}"
-        );
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), header.len(), "{line}");
+        assert_eq!(cells[2], "", "{line}: no validation set");
+        let flow: Vec<f64> = cells[6..26].iter().map(|v| v.parse().unwrap()).collect();
+        assert!(flow.iter().all(|v| v.is_finite() && *v >= 0.0), "{line}");
     }
     let png = std::fs::read(dir.join("gru_sine_wave_results.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");

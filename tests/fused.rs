@@ -9,7 +9,7 @@ use common::*;
 use gru_lab::bptt::Tape;
 use gru_lab::cells::CellKind;
 use gru_lab::config::LabConfig;
-use gru_lab::data::SineDataset;
+use gru_lab::data::Dataset;
 use gru_lab::model::RecurrentModel;
 use gru_lab::params::ModelParams;
 use gru_lab::rng::SplitMix64;
@@ -122,7 +122,7 @@ fn fused_matches_the_readable_path_on_the_tutorial_batch_with_dropout() {
             ..LabConfig::default()
         };
         let shape = ModelShape::from(&config);
-        let data = SineDataset::new(config.points, config.window);
+        let data = Dataset::sine(config.points, config.window);
         let (b, t) = (data.samples(), data.window);
         let dict = shape.initial_state_dict(config.seed);
         let ad = device().autodiff();

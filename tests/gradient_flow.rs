@@ -11,7 +11,7 @@ use common::*;
 use gru_lab::bptt::Tape;
 use gru_lab::cells::CellKind;
 use gru_lab::config::LabConfig;
-use gru_lab::data::SineDataset;
+use gru_lab::data::Dataset;
 use gru_lab::gradient_flow::{GradientFlow, LayerFlow};
 use gru_lab::model::{FlowTensors, RecurrentModel};
 use gru_lab::params::ModelParams;
@@ -139,7 +139,7 @@ fn every_golden_case_matches_pytorchs_retain_grad_on_both_paths() {
 fn the_tutorial_models_flow_at_init_matches_pytorch_over_990_windows() {
     let text = std::fs::read_to_string(format!("{FIXTURES}/tutorial_flow.json")).unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
-    let data = SineDataset::new(1000, 10);
+    let data = Dataset::sine(1000, 10);
     for entry in fixture["flows"].as_array().unwrap() {
         let cell = CellKind::from_name(entry["cell"].as_str().unwrap()).unwrap();
         let path = format!("{FIXTURES}/{}", entry["weights"].as_str().unwrap());

@@ -2,15 +2,17 @@
 //! them on HTML canvases (plotters-canvas), the CLI into a PNG (the tutorial's 4-panel results figure).
 //!
 //! The gate heatmaps use [`GateLayout`], a pure function of the canvas size and the model shape, so the
-//! page's hover read-out hits exactly the cell that was drawn. The gradient through time has its own
-//! file, [`gradients`].
+//! page's hover read-out hits exactly the cell that was drawn. The gradient through time and the
+//! memory tasks' prediction panel have their own files, [`gradients`] and [`memory`].
 
 mod gradients;
+mod memory;
 
 pub use gradients::{
     FlowHistory, FlowHit, FlowLayout, RELATIVE_DECADES, Rect, draw_gradient_flow, relative_decades,
     sequential,
 };
+pub use memory::{WindowInputs, draw_memory_prediction};
 
 use crate::cells::{CellKind, Quantity};
 use crate::trace::SampleTrace;
@@ -305,18 +307,25 @@ pub fn draw_error<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Training loss per epoch on a log scale (the tutorial's `set_yscale('log')`), captioned with the lr.
+/// Training loss per epoch on a log scale (the tutorial's `set_yscale('log')`), captioned with the lr;
+/// with `validation` (one value per epoch, NaN where there is none) the held-out loss beside it, and
+/// with `chance` the MSE of the best constant guess as a dashed line. The caption is the legend.
 pub fn draw_loss<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     losses: &[f64],
+    validation: &[f64],
+    chance: Option<f64>,
     lr: f64,
     epoch_budget: usize,
 ) -> PlotResult {
+    let shown = |l: &f64| l.is_finite() && *l > 0.0;
     let finite: Vec<f64> = losses
         .iter()
+        .chain(validation)
+        .chain(&chance)
         .copied()
-        .filter(|l| l.is_finite() && *l > 0.0)
+        .filter(shown)
         .collect();
     let (lo, hi) = if finite.is_empty() {
         (1e-4, 1.0)
@@ -325,11 +334,36 @@ pub fn draw_loss<DB: DrawingBackend>(
         (lo * 0.8, hi * 1.25)
     };
     let x_end = epoch_budget.max(losses.len()).max(2);
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("Training loss (MSE, log scale) · lr {lr:.6}"),
-            theme.text(15),
-        )
+    let has_validation = validation.iter().any(shown);
+    let (head, body) = area.split_vertically(theme.px(28.0));
+    let lr_text = format!(" · lr {lr:.6}");
+    // The caption is the legend; a narrow chart drops its title.
+    let legend = |title: bool| {
+        let mut parts = Vec::new();
+        if title {
+            parts.push(("Loss (MSE, log): ", theme.foreground));
+        }
+        parts.push(("training", theme.loss));
+        if has_validation {
+            parts.extend([(", ", theme.foreground), ("validation", theme.prediction)]);
+        }
+        if chance.is_some() {
+            parts.push((", - - chance", theme.foreground));
+        }
+        parts.push((lr_text.as_str(), theme.foreground));
+        parts
+    };
+    let width = |parts: &[(&str, RGBColor)]| {
+        let text: String = parts.iter().map(|(t, _)| *t).collect();
+        area.estimate_text_size(&text, &theme.text(15))
+            .map_or(0, |(w, _)| w)
+    };
+    let mut parts = legend(true);
+    if width(&parts) + theme.px(12.0) > area.dim_in_pixel().0 {
+        parts = legend(false);
+    }
+    draw_caption(&head, theme, &parts)?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(theme.px(8.0))
         .margin_right(theme.px(18.0))
         .x_label_area_size(theme.px(36.0))
@@ -343,33 +377,46 @@ pub fn draw_loss<DB: DrawingBackend>(
         .axis_style(theme.foreground)
         .label_style(theme.text(12))
         .x_desc("epoch")
+        .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()
         .map_err(fail)?;
-    chart
-        .draw_series(LineSeries::new(
-            losses
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.is_finite() && **l > 0.0)
-                .map(|(i, &l)| (i + 1, l)),
-            theme.loss.stroke_width(theme.px(2.0)),
-        ))
-        .map_err(fail)?;
-    // The latest epoch as a dot, so that even a single epoch shows.
-    if let Some((i, &l)) = losses
-        .iter()
-        .enumerate()
-        .next_back()
-        .filter(|(_, l)| l.is_finite() && **l > 0.0)
-    {
+    if let Some(c) = chance.filter(shown) {
         chart
-            .draw_series(std::iter::once(Circle::new(
-                (i + 1, l),
-                theme.px(3.0),
-                theme.loss.filled(),
-            )))
+            .draw_series(DashedLineSeries::new(
+                [(1, c), (x_end, c)],
+                theme.px(6.0),
+                theme.px(4.0),
+                theme.foreground.mix(0.6).stroke_width(theme.px(1.0)),
+            ))
             .map_err(fail)?;
+    }
+    for (values, colour) in [(validation, theme.prediction), (losses, theme.loss)] {
+        chart
+            .draw_series(LineSeries::new(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| shown(l))
+                    .map(|(i, &l)| (i + 1, l)),
+                colour.stroke_width(theme.px(2.0)),
+            ))
+            .map_err(fail)?;
+        // The latest epoch as a dot, so that even a single epoch shows.
+        if let Some((i, &l)) = values
+            .iter()
+            .enumerate()
+            .next_back()
+            .filter(|(_, l)| shown(l))
+        {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (i + 1, l),
+                    theme.px(3.0),
+                    colour.filled(),
+                )))
+                .map_err(fail)?;
+        }
     }
     Ok(())
 }
@@ -427,7 +474,7 @@ pub fn draw_results_figure<DB: DrawingBackend>(
     times: &[f64],
     truth: &[f32],
     predictions: &[f32],
-    losses: &[f64],
+    (losses, validation, chance): (&[f64], &[f64], Option<f64>),
     lr: f64,
     gradients: Option<ResultsGradients>,
 ) -> PlotResult {
@@ -442,7 +489,15 @@ pub fn draw_results_figure<DB: DrawingBackend>(
     };
     let panels = grid.split_evenly((2, 2));
     draw_prediction(&panels[0], theme, times, truth, predictions, None)?;
-    draw_loss(&panels[1], theme, losses, lr, losses.len())?;
+    draw_loss(
+        &panels[1],
+        theme,
+        losses,
+        validation,
+        chance,
+        lr,
+        losses.len(),
+    )?;
     draw_error(&panels[2], theme, times, &errors)?;
     draw_error_histogram(&panels[3], theme, &errors)?;
     if let (Some(g), Some(below)) = (gradients, below) {

@@ -4,10 +4,10 @@
 use super::to_js;
 use crate::cells::CellKind;
 use crate::config::{ConfigError, LabConfig};
-use crate::data::SineDataset;
 use crate::diagram;
 use crate::gradient_flow::GradientFlow;
 use crate::plot::{self, FlowHistory, FlowHit, FlowLayout, GateLayout, Pixels, Theme};
+use crate::tasks::TaskKind;
 use crate::trace::SampleTrace;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -126,6 +126,40 @@ pub fn cells() -> Result<JsValue, JsError> {
     to_js(&rows)
 }
 
+/// `[{name, title, about, memory, chanceMse}]`: every task of the registry, for the task control.
+#[wasm_bindgen]
+pub fn tasks() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Row {
+        name: &'static str,
+        title: &'static str,
+        about: &'static str,
+        memory: bool,
+        chance_mse: Option<f64>,
+    }
+    let rows: Vec<Row> = TaskKind::ALL
+        .iter()
+        .map(|t| Row {
+            name: t.name(),
+            title: t.spec().title,
+            about: t.spec().about,
+            memory: t.is_memory(),
+            chance_mse: t.spec().chance_mse,
+        })
+        .collect();
+    to_js(&rows)
+}
+
+fn task_named(name: &str) -> Result<TaskKind, JsError> {
+    TaskKind::from_name(name).ok_or_else(|| {
+        JsError::new(&format!(
+            "task = \"{name}\" is not allowed: task must be one of {}",
+            TaskKind::names()
+        ))
+    })
+}
+
 fn cell_named(name: &str) -> Result<CellKind, JsError> {
     CellKind::from_name(name).ok_or_else(|| {
         JsError::new(&format!(
@@ -194,11 +228,14 @@ pub fn draw_prediction(
     ))
 }
 
-/// The loss curve on a log scale.
+/// The loss curves on a log scale: training, validation (NaN where none) and the task's chance level.
 #[wasm_bindgen(js_name = drawLoss)]
+#[allow(clippy::too_many_arguments)]
 pub fn draw_loss(
     canvas: HtmlCanvasElement,
     losses: &[f64],
+    validation: &[f64],
+    task: &str,
     lr: f64,
     epochs: usize,
     dark: bool,
@@ -209,6 +246,8 @@ pub fn draw_loss(
         &cleared_area(canvas, &theme)?,
         &theme,
         losses,
+        validation,
+        task_named(task)?.spec().chance_mse,
         lr,
         epochs,
     ))
@@ -431,18 +470,58 @@ pub fn gate_at(
     }
 }
 
-/// The series the prediction chart draws: `{times, truth}` of every window's target.
+/// What the prediction chart draws: `{times, truth, memory, channels, window, inputs}`: the x and
+/// the target of every training window (a series: its time; a memory task: its index), and for a
+/// memory task every window's inputs `[samples, window, channels]` (to draw the selected one).
 #[wasm_bindgen(js_name = dataset)]
 pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Series<'a> {
         times: &'a [f64],
         truth: &'a [f32],
+        memory: bool,
+        channels: usize,
+        window: usize,
+        inputs: &'a [f32],
     }
     let config = config_from(config)?;
-    let data = SineDataset::new(config.points, config.window);
+    let data = config.dataset();
+    let memory = config.task.is_memory();
     to_js(&Series {
         times: data.target_times(),
         truth: &data.targets,
+        memory,
+        channels: data.channels,
+        window: data.window,
+        inputs: if memory { &data.inputs } else { &[] },
     })
+}
+
+/// A memory task's prediction panel (plot::draw_memory_prediction): every window's prediction
+/// against its target, and the inputs `[window · channels]` of the selected window under it.
+#[wasm_bindgen(js_name = drawMemoryPrediction)]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_memory_prediction(
+    canvas: HtmlCanvasElement,
+    targets: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+    inputs: &[f32],
+    channels: usize,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let theme = theme(dark, scale);
+    let window = (!inputs.is_empty() && channels > 0).then_some(plot::WindowInputs {
+        values: inputs,
+        channels,
+    });
+    drawn(plot::draw_memory_prediction(
+        &cleared_area(canvas, &theme)?,
+        &theme,
+        targets,
+        predictions,
+        selected,
+        window,
+    ))
 }

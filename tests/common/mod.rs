@@ -106,6 +106,7 @@ pub fn cases() -> Vec<Case> {
                 cell,
                 layers: c["layers"].as_u64().unwrap() as usize,
                 hidden: c["hidden"].as_u64().unwrap() as usize,
+                inputs: 1,
             };
             let dict = c["params"]
                 .as_object()

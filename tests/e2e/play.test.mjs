@@ -94,10 +94,10 @@ test('onEpoch gets every epoch with every field even when its subscriber is slow
   assert.deepEqual(result.full.map((e) => e.epoch), epochs);
   assert.deepEqual(result.light.map((e) => e.epoch), epochs);
   for (const e of result.full) {
-    assert.equal(e.keys, 'backend,epoch,gates,gradNorm,gradientFlow,loss,lr,ms,predictions,sample');
+    assert.equal(e.keys, 'backend,epoch,gates,gradNorm,gradientFlow,loss,lr,ms,predictions,sample,valLoss');
     assert.deepEqual([e.predictions, e.steps, e.units], [195, 5, 8], `epoch ${e.epoch}`);
   }
-  for (const r of result.light) assert.equal(r.keys, 'backend,epoch,gradNorm,gradientFlow,loss,lr,ms');
+  for (const r of result.light) assert.equal(r.keys, 'backend,epoch,gradNorm,gradientFlow,loss,lr,ms,valLoss');
   assert.deepEqual(result.full.map((e) => e.loss), result.losses);
   assert.deepEqual(result.light.map((e) => e.loss), result.losses);
   assert.deepEqual(page.problems, []);

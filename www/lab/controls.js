@@ -8,13 +8,18 @@ const BUTTONS = ['step', 'play', 'reset'];
 const FILE_BUTTONS = ['save', 'load'];
 
 const SETTINGS = {
+  // The tasks come from the Rust registry too (core.tasks()).
+  task: { label: 'task', type: 'select', options: () => core.tasks().map((t) => ({ value: t.name, text: t.title, title: t.about })) },
   hidden: { label: 'hidden units', type: 'number', min: 1, max: 128, step: 1 },
   layers: { label: 'layers', type: 'select', options: ['1', '2', '3', '4'] },
   // The cells come from the Rust registry (core.cells()), so a new cell needs no change here.
   cell: { label: 'cell', type: 'select', options: () => core.cells().map((c) => ({ value: c.name, text: c.title, title: c.about })) },
   lr: { label: 'learning rate', type: 'number', min: 0.00001, max: 1, step: 'any' },
   dropout: { label: 'dropout', type: 'number', min: 0, max: 0.9, step: 0.05 },
-  window: { label: 'window', type: 'number', min: 2, max: 50, step: 1 },
+  window: { label: 'window', type: 'number', min: 2, max: 200, step: 1 },
+  split: { label: 'validation split', type: 'number', min: 0, max: 0.5, step: 0.05 },
+  samples: { label: 'windows (memory tasks)', type: 'number', min: 10, max: 10000, step: 10 },
+  noise: { label: 'noise', type: 'number', min: 0, max: 1, step: 0.05 },
   epochs: { label: 'epochs', type: 'number', min: 1, max: 10000, step: 1 },
   seed: { label: 'seed', type: 'number', min: 0, max: 4294967295, step: 1 },
 };

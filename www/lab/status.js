@@ -1,4 +1,4 @@
-// The status line (epoch, loss, lr, ms/epoch, parameters, backend), the message area for errors and
+// The status line (epoch, loss, validation loss, lr, ms/epoch, parameters, backend), the message area for errors and
 // the polite live region that reads progress to screen readers.
 import { el } from './dom.js';
 
@@ -8,12 +8,15 @@ export function mountStatus(ctx) {
   const badge = el('span', { id: ctx.id('backend'), class: 'badge', text: 'starting…' });
   const epoch = el('span', { id: ctx.id('epoch'), text: '0' });
   const loss = el('span', { id: ctx.id('loss'), text: '–' });
+  // The held-out loss, shown only for a task that holds windows out.
+  const valLoss = el('span', { id: ctx.id('val-loss'), text: '–' });
+  const valPart = el('span', { class: 'val-part', hidden: true }, [' · validation ', valLoss]);
   const epochs = el('span', { text: '' });
   const lr = el('span', { text: '' });
   const ms = el('span', { text: '–' });
   const params = el('span', { text: '' });
   const line = el('div', { class: 'status' }, [
-    'epoch ', epoch, '/', epochs, ' · loss ', loss, ' · lr ', lr,
+    'epoch ', epoch, '/', epochs, ' · loss ', loss, valPart, ' · lr ', lr,
     ' · ', ms, ' ms/epoch · ', params, ' parameters · ', badge,
   ]);
   const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
@@ -36,6 +39,9 @@ export function mountStatus(ctx) {
     setProgress(latest, nextLr) {
       epoch.textContent = String(latest ? latest.epoch : 0);
       loss.textContent = latest ? latest.loss.toFixed(6) : '–';
+      const held = latest && Number.isFinite(latest.valLoss);
+      valPart.hidden = !held;
+      valLoss.textContent = held ? latest.valLoss.toFixed(6) : '–';
       lr.textContent = nextLr.toPrecision(3);
       ms.textContent = latest ? latest.ms.toFixed(latest.ms < 10 ? 1 : 0) : '–';
     },
@@ -44,7 +50,8 @@ export function mountStatus(ctx) {
       if (!latest || latest.epoch < announced) announced = 0;
       if (!latest || latest.epoch === announced) return;
       if (!playing || Math.floor(latest.epoch / 10) > Math.floor(announced / 10) || latest.epoch === total) {
-        live.textContent = `epoch ${latest.epoch}, loss ${latest.loss.toFixed(6)}`;
+        const held = Number.isFinite(latest.valLoss) ? `, validation ${latest.valLoss.toFixed(6)}` : '';
+        live.textContent = `epoch ${latest.epoch}, loss ${latest.loss.toFixed(6)}${held}`;
       }
       announced = latest.epoch;
     },

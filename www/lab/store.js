@@ -28,7 +28,8 @@ class Column {
   }
 }
 
-const FIELDS = { losses: 'loss', lrs: 'lr', gradNorms: 'grad_norm', ms: 'ms' };
+/** Store column ← report field; a missing validation loss is stored as NaN. */
+const FIELDS = { losses: 'loss', valLosses: 'val_loss', lrs: 'lr', gradNorms: 'grad_norm', ms: 'ms' };
 
 /** Rows the gradient history keeps at most: beyond it, every other row goes (see FlowHistory). */
 const FLOW_ROWS = 256;
@@ -108,7 +109,7 @@ export class Store {
    * a backend fallback) first drops that epoch and every later one. */
   push(report) {
     if (report.epoch <= this.epoch) this.truncate(report.epoch - 1);
-    for (const [column, field] of Object.entries(FIELDS)) this[column].push(report[field]);
+    for (const [column, field] of Object.entries(FIELDS)) this[column].push(report[field] ?? NaN);
     this.flow.push(report.epoch, report.gradient_flow);
   }
 
@@ -117,11 +118,12 @@ export class Store {
     this.flow.truncate(epochs);
   }
 
-  /** The newest epoch's report, `{epoch, loss, lr, gradNorm, ms}`, or null before the first epoch. */
+  /** The newest epoch's report, `{epoch, loss, valLoss, lr, gradNorm, ms}` (valLoss NaN without a
+   * validation set), or null before the first epoch. */
   latest() {
     const i = this.epoch - 1;
     if (i < 0) return null;
-    return { epoch: i + 1, loss: this.losses.at(i), lr: this.lrs.at(i), gradNorm: this.gradNorms.at(i), ms: this.ms.at(i) };
+    return { epoch: i + 1, loss: this.losses.at(i), valLoss: this.valLosses.at(i), lr: this.lrs.at(i), gradNorm: this.gradNorms.at(i), ms: this.ms.at(i) };
   }
 
   setSnapshot(snapshot, sample) {

@@ -301,7 +301,7 @@ export class LabView {
   }
 
   emit(report, snapshot) {
-    const event = { epoch: report.epoch, loss: report.loss, lr: report.lr, gradNorm: report.grad_norm, ms: report.ms, backend: this.backendName, gradientFlow: report.gradient_flow };
+    const event = { epoch: report.epoch, loss: report.loss, valLoss: report.val_loss ?? null, lr: report.lr, gradNorm: report.grad_norm, ms: report.ms, backend: this.backendName, gradientFlow: report.gradient_flow };
     for (const listener of this.reportListeners) {
       try { listener({ ...event }); } catch (e) { console.warn('onReport listener failed', e); }
     }

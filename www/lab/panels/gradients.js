@@ -18,13 +18,9 @@ function caption(flow, epoch) {
     : ratio > 2 ? `grows to ${ratio.toPrecision(2)}× of step ${steps}'s by step 1`
       : `stays within a factor of two from step ${steps} back to step 1 (${ratio.toPrecision(2)}×)`;
   const sentence1 = `Epoch ${epoch}: in layer 1 the gradient of the loss with respect to h_t ${how}.`;
-  const keep = first.keep && first.keep[0];
-  const gates = keep === undefined ? ''
-    : keep < 0.1 ? 'these overwrite it, and the gradient fades with it'
-      : keep > 0.5 ? 'these keep it, and the gradient reaches far back' : 'these keep part of it';
   const sentence2 = first.keep
-    ? `Gate highway: ${keep.toPrecision(2)} of h_1 would reach step ${steps} untouched. Gates that keep the state keep its gradient too; ${gates}.`
-    : 'A plain RNN has no gate to keep the state: every step back multiplies the gradient by tanh′ · U, so over long windows it fades (compare with cell=lstm or a GRU).';
+    ? `Gate highway: on average ${first.keep[0].toPrecision(2)} of h_1 would reach step ${steps} untouched; units whose gates keep their state keep its gradient too.`
+    : 'A plain RNN has no gate to keep the state: every step back multiplies the gradient by tanh′ · U, which over long windows can shrink it towards nothing (or blow it up).';
   return `${sentence1} ${sentence2}`;
 }
 

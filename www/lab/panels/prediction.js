@@ -28,6 +28,8 @@ export default {
      * (8 + 44 CSS px) and ends 8 px early. */
     const sampleAt = (event) => {
       const { series } = ctx.view();
+      // A memory task's chart is a scatter: its x is a target, not a sample (the slider chooses).
+      if (!series || series.memory) return null;
       const rect = canvas.getBoundingClientRect();
       const frac = (event.clientX - rect.left - 52) / (rect.width - 60);
       if (frac < 0 || frac > 1 || !series) return null;
@@ -37,7 +39,8 @@ export default {
     const describe = (s) => {
       const { series, snapshot } = ctx.view();
       const p = snapshot ? snapshot.predictions[s] : undefined;
-      return `sample #${s} · t = ${series.times[s].toFixed(2)} · truth ${series.truth[s].toFixed(4)}`
+      const where = series.memory ? '' : ` · t = ${series.times[s].toFixed(2)}`;
+      return `sample #${s}${where} · truth ${series.truth[s].toFixed(4)}`
         + (p === undefined ? '' : ` · prediction ${p.toFixed(4)}`);
     };
     const move = (event, by) => {
@@ -80,7 +83,15 @@ export default {
         // Read out on a choice, and after training steps, not at every frame of Play.
         if (touched(changed, 'config', 'sample') || (changed.has('snapshot') && !playing)) readout.textContent = describe(sample);
         if (!touched(changed, 'config', 'snapshot', 'sample', 'theme', 'size')) return false;
-        core.drawPrediction(canvas, series.times, series.truth, snapshot ? snapshot.predictions : new Float32Array(), sample, dark, dpr);
+        const predictions = snapshot ? snapshot.predictions : new Float32Array();
+        if (series.memory) {
+          // A memory task: prediction against target per window, and the selected window's inputs.
+          const size = series.window * series.channels;
+          const inputs = series.inputs.slice(sample * size, (sample + 1) * size);
+          core.drawMemoryPrediction(canvas, series.truth, predictions, sample, Float32Array.from(inputs), series.channels, dark, dpr);
+        } else {
+          core.drawPrediction(canvas, series.times, series.truth, predictions, sample, dark, dpr);
+        }
         return true;
       },
     };

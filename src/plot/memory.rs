@@ -1,0 +1,186 @@
+//! The prediction panel of a memory task ([`crate::tasks`]): predicted against target over the windows
+//! (a scatter with the `y = x` line and the best constant guess dashed), and under it the selected
+//! window's input sequence, its marked steps highlighted, so a learner can hold it beside the gates of
+//! that window.
+
+use super::{PlotResult, Theme, draw_caption, fail};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One window's inputs `[T, channels]` as the chart reads them: channel 0 is the value; a second
+/// channel, when present, is the marker (the adding problem's).
+#[derive(Clone, Copy, Debug)]
+pub struct WindowInputs<'a> {
+    pub values: &'a [f32],
+    pub channels: usize,
+}
+
+/// The scatter over every window and, when `window` is given and the area is tall enough, the
+/// selected window's inputs under it.
+pub fn draw_memory_prediction<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    targets: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+    window: Option<WindowInputs>,
+) -> PlotResult {
+    let height = area.dim_in_pixel().1;
+    match window {
+        Some(w) if height as f64 >= 240.0 * theme.scale => {
+            let (upper, lower) = area.split_vertically((height as f64 * 0.62) as u32);
+            draw_scatter(&upper, theme, targets, predictions, selected)?;
+            draw_window(&lower, theme, w, selected)
+        }
+        _ => draw_scatter(area, theme, targets, predictions, selected),
+    }
+}
+
+fn draw_scatter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    targets: &[f32],
+    predictions: &[f32],
+    selected: Option<usize>,
+) -> PlotResult {
+    let (lo, hi) = targets
+        .iter()
+        .chain(predictions)
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (lo, hi) = if lo < hi {
+        (lo as f64, hi as f64)
+    } else {
+        (-1.0, 1.0)
+    };
+    let pad = (hi - lo) * 0.05;
+    let (lo, hi) = (lo - pad, hi + pad);
+    let mean = targets.iter().map(|&v| v as f64).sum::<f64>() / targets.len().max(1) as f64;
+    let (head, body) = area.split_vertically(theme.px(28.0));
+    draw_caption(
+        &head,
+        theme,
+        &[
+            ("Each window: ", theme.foreground),
+            ("prediction", theme.prediction),
+            (
+                " against target; y = x is right; - - always guessing the mean",
+                theme.foreground,
+            ),
+        ],
+    )?;
+    let mut chart = ChartBuilder::on(&body)
+        .margin(theme.px(8.0))
+        .margin_right(theme.px(18.0))
+        .x_label_area_size(theme.px(36.0))
+        .y_label_area_size(theme.px(44.0))
+        .build_cartesian_2d(lo..hi, lo..hi)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid.mix(0.35))
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(12))
+        .x_labels(6)
+        .y_labels(5)
+        .x_desc("target")
+        .y_desc("prediction")
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(lo, lo), (hi, hi)],
+            theme.truth.stroke_width(theme.px(1.0)),
+        ))
+        .map_err(fail)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(lo, mean), (hi, mean)],
+            theme.px(6.0),
+            theme.px(4.0),
+            theme.foreground.mix(0.6).stroke_width(theme.px(1.0)),
+        ))
+        .map_err(fail)?;
+    if predictions.len() == targets.len() {
+        chart
+            .draw_series(targets.iter().zip(predictions).map(|(&y, &p)| {
+                Circle::new(
+                    (y as f64, p as f64),
+                    theme.px(1.5),
+                    theme.prediction.mix(0.5).filled(),
+                )
+            }))
+            .map_err(fail)?;
+        if let Some(s) = selected.filter(|&s| s < targets.len()) {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (targets[s] as f64, predictions[s] as f64),
+                    theme.px(5.0),
+                    theme.foreground.stroke_width(theme.px(2.0)),
+                )))
+                .map_err(fail)?;
+        }
+    }
+    Ok(())
+}
+
+/// The selected window's values over its steps as bars, the marked steps in the prediction colour.
+fn draw_window<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    window: WindowInputs,
+    selected: Option<usize>,
+) -> PlotResult {
+    let steps = window.values.len() / window.channels.max(1);
+    let value = |t: usize| window.values[t * window.channels] as f64;
+    let marked = |t: usize| window.channels > 1 && window.values[t * window.channels + 1] > 0.5;
+    let (lo, hi) = (0..steps).fold((0.0f64, 0.0f64), |(lo, hi), t| {
+        (lo.min(value(t)), hi.max(value(t)))
+    });
+    let (lo, hi) = if hi > lo { (lo, hi) } else { (-1.0, 1.0) };
+    let (head, body) = area.split_vertically(theme.px(26.0));
+    let title = format!(
+        "Inputs of window #{}{}",
+        selected.unwrap_or(0),
+        if window.channels > 1 {
+            " (marked steps in colour)"
+        } else {
+            ""
+        }
+    );
+    draw_caption(&head, theme, &[(&title, theme.foreground)])?;
+    let mut chart = ChartBuilder::on(&body)
+        .margin(theme.px(8.0))
+        .margin_right(theme.px(18.0))
+        .x_label_area_size(theme.px(30.0))
+        .y_label_area_size(theme.px(44.0))
+        .build_cartesian_2d(0.5..steps as f64 + 0.5, lo..hi)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid.mix(0.35))
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(12))
+        .x_labels(10)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_labels(3)
+        .x_desc("step t")
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series((0..steps).map(|t| {
+            let x = (t + 1) as f64;
+            let colour = if marked(t) {
+                theme.prediction.filled()
+            } else {
+                theme.grid.mix(0.9).filled()
+            };
+            Rectangle::new([(x - 0.4, 0.0), (x + 0.4, value(t))], colour)
+        }))
+        .map_err(fail)?;
+    Ok(())
+}

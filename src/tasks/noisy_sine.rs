@@ -1,0 +1,31 @@
+//! `sin t` plus Gaussian noise of standard deviation `noise` (seeded).
+
+use super::{DataParams, Task, TaskSpec};
+use crate::data::Dataset;
+use crate::rng::SplitMix64;
+use std::f64::consts::TAU;
+
+pub struct NoisySine;
+
+const SPEC: TaskSpec = TaskSpec {
+    name: "noisy-sine",
+    title: "noisy sine (noise level: the noise field)",
+    about: "Predict the next value of sin(t) plus random noise: the noise cannot be predicted, so the best validation MSE is about noise².",
+    inputs: 1,
+    chance_mse: None,
+};
+
+impl Task for NoisySine {
+    fn spec(&self) -> &'static TaskSpec {
+        &SPEC
+    }
+
+    fn dataset(&self, c: &DataParams) -> Dataset {
+        let mut rng = SplitMix64::new(c.seed ^ 0x0015_E5E5_0015_E5E5);
+        // Box–Muller: one standard normal per value.
+        Dataset::series(c.points, c.window, c.split, |t| {
+            let (u, v) = (1.0 - rng.next_f64(), rng.next_f64());
+            t.sin() + c.noise * (-2.0 * u.ln()).sqrt() * (TAU * v).cos()
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! A square wave of the sine's period: `sign(sin t)`.
+
+use super::{DataParams, Task, TaskSpec};
+use crate::data::Dataset;
+
+pub struct Square;
+
+const SPEC: TaskSpec = TaskSpec {
+    name: "square",
+    title: "square wave",
+    about: "Predict the next value of a wave that jumps between −1 and 1: flat stretches give no hint of the next jump except how long they have lasted.",
+    inputs: 1,
+    chance_mse: None,
+};
+
+impl Task for Square {
+    fn spec(&self) -> &'static TaskSpec {
+        &SPEC
+    }
+
+    fn dataset(&self, c: &DataParams) -> Dataset {
+        Dataset::series(c.points, c.window, c.split, |t| {
+            if t.sin() >= 0.0 { 1.0 } else { -1.0 }
+        })
+    }
+}
