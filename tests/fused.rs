@@ -2,10 +2,8 @@
 //! autodiff) within 1e-5: predictions, every quantity, the loss and every gradient, every cell, on the
 //! golden cases (1–3 layers, zero and random h₀/c₀) and on the tutorial's full batch with dropout.
 
-mod common;
-
+use crate::common::*;
 use burn::tensor::{Tensor, TensorData};
-use common::*;
 use gru_lab::bptt::Tape;
 use gru_lab::cells::CellKind;
 use gru_lab::config::LabConfig;

@@ -12,9 +12,7 @@ use gru_lab::state_dict::ModelShape;
 use gru_lab::train::{Trainer, TrainingPath};
 use serde_json::Value;
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn cases_cover_every_cell_one_to_three_layers_and_both_initial_states() {

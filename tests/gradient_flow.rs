@@ -4,10 +4,8 @@
 //! model at its seed-42 init over the 990 windows (tests/fixtures/tutorial_flow.json). With dropout the
 //! two paths give the same numbers for the epoch actually trained.
 
-mod common;
-
+use crate::common::*;
 use burn::tensor::{Tensor, TensorData, Transaction};
-use common::*;
 use gru_lab::bptt::Tape;
 use gru_lab::cells::CellKind;
 use gru_lab::config::LabConfig;

@@ -2,9 +2,7 @@
 //! reports a validation loss; and the wave's teaching claim, seeded and without timing: on the adding
 //! problem a GRU learns to remember while a plain RNN stays near chance.
 
-mod common;
-
-use common::device;
+use crate::common::device;
 use gru_lab::cells::CellKind;
 use gru_lab::config::LabConfig;
 use gru_lab::tasks::TaskKind;

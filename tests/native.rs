@@ -1,0 +1,17 @@
+//! Every native integration test, in one test binary: each binary links the library and Burn with
+//! thin LTO (about a minute on two cores), so one binary instead of six saves most of the warm
+//! `make test`'s native stage. Each module is one concern:
+//! - `golden`: every cell held to PyTorch (forward, quantities, gradients, init, loss curves);
+//! - `fused`: the fused BPTT held to Burn's autodiff;
+//! - `gradient_flow`: the gradient through time held to PyTorch on both paths;
+//! - `tasks`: every task trains; the adding problem separates the GRU from the plain RNN;
+//! - `charts`: no chart's labels overlap or leave the canvas; hover hits what was drawn;
+//! - `cli`: the `gru-lab` binary's output and its one-line errors.
+
+mod charts;
+mod cli;
+mod common;
+mod fused;
+mod golden;
+mod gradient_flow;
+mod tasks;
