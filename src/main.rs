@@ -3,6 +3,7 @@
 //! ```text
 //! gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
 //!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
+//!               [--task T] [--split F] [--samples N] [--noise X]
 //!               [--path fused|tensor] [--backend ndarray|wgpu]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
@@ -34,6 +35,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
                 [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
+                [--task sine|two-tone|square|sawtooth|noisy-sine|adding|recall] [--split F] [--samples N] [--noise X]
                 [--path fused|tensor]   (how gradients are computed: hand-derived BPTT or Burn autodiff)
                 [--backend ndarray|wgpu]  (wgpu: the WebGPU backend natively, builds with --features webgpu)
   gru-lab eval  --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H]
