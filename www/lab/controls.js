@@ -16,10 +16,12 @@ const SETTINGS = {
   cell: { label: 'cell', type: 'select', options: () => core.cells().map((c) => ({ value: c.name, text: c.title, title: c.about })) },
   lr: { label: 'learning rate', type: 'number', min: 0.00001, max: 1, step: 'any' },
   dropout: { label: 'dropout', type: 'number', min: 0, max: 0.9, step: 0.05 },
-  window: { label: 'window', type: 'number', min: 2, max: 200, step: 1 },
-  split: { label: 'validation split', type: 'number', min: 0, max: 0.5, step: 0.05 },
-  samples: { label: 'windows (memory tasks)', type: 'number', min: 10, max: 10000, step: 10 },
-  noise: { label: 'noise', type: 'number', min: 0, max: 1, step: 0.05 },
+  // A series task takes windows of up to 50 values, a memory task gaps of up to 200 (config.rs).
+  window: { label: 'window', type: 'number', min: 2, max: (task) => (task.memory ? 200 : 50), step: 1 },
+  // Shown only for the tasks that read them.
+  split: { label: 'validation split', type: 'number', min: 0, max: 0.5, step: 0.05, when: (task) => !task.memory },
+  samples: { label: 'windows', type: 'number', min: 10, max: 10000, step: 10, when: (task) => task.memory },
+  noise: { label: 'noise', type: 'number', min: 0, max: 1, step: 0.05, when: (task) => task.name === 'noisy-sine' },
   epochs: { label: 'epochs', type: 'number', min: 1, max: 10000, step: 1 },
   seed: { label: 'seed', type: 'number', min: 0, max: 4294967295, step: 1 },
 };
@@ -70,6 +72,7 @@ export function mountControls(ctx, actions) {
   }
 
   const inputs = {};
+  const labels = {};
   const settings = el('div', { class: 'settings' });
   if (ctx.shown.includes('preset')) {
     const preset = el('select', { name: 'preset', id: ctx.id('preset') }, [
@@ -88,10 +91,12 @@ export function mountControls(ctx, actions) {
       const options = typeof spec.options === 'function' ? spec.options() : spec.options.map((o) => ({ value: o, text: o }));
       input = el('select', { name, id: ctx.id(`cfg-${name}`) }, options.map((o) => el('option', o)));
     } else {
-      input = el('input', { name, id: ctx.id(`cfg-${name}`), type: 'number', min: spec.min, max: spec.max, step: spec.step, inputmode: 'decimal' });
+      input = el('input', { name, id: ctx.id(`cfg-${name}`), type: 'number', min: spec.min, max: typeof spec.max === 'function' ? undefined : spec.max, step: spec.step, inputmode: 'decimal' });
     }
-    settings.append(el('label', {}, [el('span', { text: spec.label }), input]));
+    const label = el('label', {}, [el('span', { text: spec.label }), input]);
+    settings.append(label);
     inputs[name] = input;
+    labels[name] = label;
     ctx.on(input, 'change', () => actions.change(name, input.value));
   }
 
@@ -113,8 +118,15 @@ export function mountControls(ctx, actions) {
       buttons.play.textContent = playing ? 'Pause ❚❚' : 'Play ▶';
       buttons.play.setAttribute('aria-pressed', String(playing));
     },
+    /** Shows the config's values, and only the fields its task reads. */
     syncInputs(config) {
-      for (const [name, input] of Object.entries(inputs)) input.value = String(config[name]);
+      const task = core.tasks().find((t) => t.name === config.task) || {};
+      for (const [name, input] of Object.entries(inputs)) {
+        const spec = SETTINGS[name];
+        input.value = String(config[name]);
+        if (spec.when) labels[name].hidden = !spec.when(task);
+        if (typeof spec.max === 'function') input.max = String(spec.max(task));
+      }
     },
   };
 }
