@@ -56,13 +56,6 @@ impl GradientFlow {
         self.layers.first().map_or(0, |l| l.dh.len())
     }
 
-    /// `‖∂L/∂h_1‖ / ‖∂L/∂h_T‖` of `layer`: how much of the gradient reaching the last step is left
-    /// at the first (≪ 1: vanishing).
-    pub fn first_to_last(&self, layer: usize) -> f32 {
-        let dh = &self.layers[layer].dh;
-        dh[0] / dh[dh.len() - 1]
-    }
-
     /// The CSV header of [`GradientFlow::csv_values`]: `dh_l0_t1, …, dc_l0_t1, …, keep_l0_t1, …`.
     pub fn csv_header(&self) -> Vec<String> {
         let mut out = Vec::new();

@@ -73,8 +73,10 @@ test('the LSTM and the plain RNN train on WebGPU too', async () => {
   }
 });
 
+// The LSTM has both probes (h_t and c_t, the latter inside the cell) and the gate highway; the tensor
+// path of every cell is held to the fused one natively (tests/gradient_flow.rs, with dropout).
 test('on WebGPU the gradient through time (the tensor path\'s probes) equals the native fused run', async () => {
-  for (const cell of ['cho', 'lstm', 'rnn']) {
+  for (const cell of ['lstm']) {
     const config = { cell, hidden: 4, layers: 2, points: 60, window: 5 };
     const page = await browser.page(`/?${new URLSearchParams(Object.entries(config).map(([k, v]) => [k, String(v)]))}`);
     await ready(page, 180_000);
