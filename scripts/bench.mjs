@@ -33,12 +33,14 @@ const CELLS = [
   { cell: 'rnn', torch: 'rnn', keras: 'simplernn' },
 ];
 
-function native(cell) {
+/** The native CLI's ms per epoch for `cell` (and any further `train` flags), from its --history. */
+function native(cell, extra = []) {
   const bin = join(target, 'release', 'gru-lab');
   const csv = join(os.tmpdir(), `gru-lab-bench-${process.pid}.csv`);
-  execFileSync(bin, ['train', '--cell', cell, '--out', join(os.tmpdir(), 'gru-lab-bench-out'), '--history', csv], { stdio: 'ignore' });
-  const ms = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[4]));
-  return summary(ms);
+  execFileSync(bin, ['train', '--cell', cell, ...extra, '--out', join(os.tmpdir(), 'gru-lab-bench-out'), '--history', csv], { stdio: 'ignore' });
+  const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');
+  const column = header.split(',').indexOf('ms');
+  return summary(rows.map((l) => Number(l.split(',')[column])));
 }
 
 /** Step `epochs` times: the worker's own ms/epoch (its reports), the wall time of a step, and the
@@ -119,10 +121,10 @@ async function medianRun(measure) {
   return { ...runs[1], ratios: runs.map((r) => Number(r.ratio.toFixed(3))) };
 }
 
-function pytorch(cell) {
+function pytorch(cell, extra = []) {
   try {
     const python = process.env.PYTHON || 'python3';
-    const out = execFileSync(python, [join(ROOT, 'scripts/bench_torch.py'), '--cell', cell], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(python, [join(ROOT, 'scripts/bench_torch.py'), '--cell', cell, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const parsed = JSON.parse(out.trim().split('\n').pop());
     return { torch: parsed.torch, ...summary(parsed.ms) };
   } catch {
@@ -162,11 +164,19 @@ for (const { cell, torch, keras } of CELLS) {
     tfjs: tfjsRuns[keras],
   };
 }
+// Long windows: the adding problem at T = 100, 1 layer of 32 (GRU), 30 epochs.
+const ADDING = { window: 100, epochs: 30 };
+const adding = {
+  native: native('cho', ['--task', 'adding', '--layers', '1', '--window', String(ADDING.window), '--epochs', String(ADDING.epochs)]),
+  chromiumNdarray: await browser(false, `backend=ndarray&cell=cho&task=adding&layers=1&window=${ADDING.window}`, ADDING.epochs),
+  pytorch: pytorch('gru', ['--task', 'adding', '--window', String(ADDING.window), '--epochs', String(ADDING.epochs)]),
+};
 const report = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(2)}`,
   config: 'tutorial: 2×32, 990 windows of 10, full batch, 100 epochs, per cell',
   cells,
+  adding,
   play: {
     tutorial: await medianRun(() => play('backend=ndarray', 100)),
     small: await medianRun(() => play('backend=ndarray&hidden=8&layers=1', 100)),
@@ -189,6 +199,11 @@ for (const { cell, torch, keras } of CELLS) {
     '');
 }
 lines.push(
+  row(`adding, T = ${ADDING.window}, 1×32 GRU: native CLI, fused`, adding.native),
+  row(`adding, T = ${ADDING.window}, 1×32 GRU: Chromium, ndarray`, adding.chromiumNdarray),
+  row(`adding, T = ${ADDING.window}, 1×32 GRU: PyTorch, 1 thread`, adding.pytorch),
+  `adding: Chromium / PyTorch ${ratio(adding.chromiumNdarray.medianMs, adding.pytorch?.medianMs)}×, native / PyTorch ${ratio(adding.native.medianMs, adding.pytorch?.medianMs)}×`,
+  '',
   'Play to 100 epochs in Chromium (ndarray), median of 3 runs: ms/epoch of the worker, of Play; frames drawn per second (all, with a snapshot); draw ms per frame (median, max)',
   ...Object.entries(report.play).map(([name, p]) => `  ${name.padEnd(9)} worker ${p.workerMsPerEpoch.toFixed(1)}, Play ${p.playMsPerEpoch.toFixed(1)} (${p.ratio.toFixed(2)}×, runs ${p.ratios.join(' ')}); ${p.framesPerSecond.toFixed(0)} fps, ${p.snapshotFramesPerSecond.toFixed(1)} with a snapshot; draw ${p.drawMsMedian.toFixed(1)} / ${p.drawMsMax.toFixed(1)} ms`),
   `full redraw (prediction, loss, gates) after a Step, tutorial config, main thread: ${cells.cho.chromiumNdarray.fullRedrawMs.toFixed(1)} ms`,

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The tutorial's training loop in PyTorch, one thread, timed per epoch. Prints one JSON line.
 `--cell gru|lstm|rnn` (default gru) puts nn.GRU, nn.LSTM or nn.RNN (tanh) in the tutorial's model.
+`--task adding --window T` trains 1 layer on 1,000 windows of the adding problem (2 inputs per step)
+instead of the sine, to time long windows; `--epochs N` (default 100).
 Used by scripts/bench.mjs when PyTorch is installed; never by the tests."""
 import argparse, json, os, sys, time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -13,19 +15,33 @@ from gen_golden import TutorialModel  # the tutorial's model, its recurrent modu
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--cell", choices=("gru", "lstm", "rnn"), default="gru",
                     help="the recurrent module: nn.GRU, nn.LSTM or nn.RNN (default gru)")
+parser.add_argument("--task", choices=("sine", "adding"), default="sine")
+parser.add_argument("--window", type=int, default=100, help="the adding problem's T")
+parser.add_argument("--epochs", type=int, default=100)
 args = parser.parse_args()
 
 torch.set_num_threads(1)
 torch.manual_seed(42)
-t = np.linspace(0, 20, 1000)
-data = np.sin(t)
-X = torch.FloatTensor(np.array([data[i:i + 10] for i in range(990)]).reshape(-1, 10, 1))
-y = torch.FloatTensor(np.array([data[i + 10] for i in range(990)]).reshape(-1, 1))
-model = TutorialModel(args.cell, dropout=0.1)
+if args.task == "adding":
+    T = args.window
+    values = torch.rand(1000, T)
+    marks = torch.zeros(1000, T)
+    rows = torch.arange(1000)
+    marks[rows, torch.randint(0, T // 2, (1000,))] = 1
+    marks[rows, torch.randint(T // 2, T, (1000,))] = 1
+    X = torch.stack([values, marks], dim=2)
+    y = (values * marks).sum(dim=1, keepdim=True)
+    model = TutorialModel(args.cell, input_size=2, num_layers=1, dropout=0.0)
+else:
+    t = np.linspace(0, 20, 1000)
+    data = np.sin(t)
+    X = torch.FloatTensor(np.array([data[i:i + 10] for i in range(990)]).reshape(-1, 10, 1))
+    y = torch.FloatTensor(np.array([data[i + 10] for i in range(990)]).reshape(-1, 1))
+    model = TutorialModel(args.cell, dropout=0.1)
 opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-5)
 sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=10)
 ms = []
-for epoch in range(100):
+for epoch in range(args.epochs):
     start = time.perf_counter()
     model.train()
     opt.zero_grad()
