@@ -108,15 +108,20 @@ impl RecurrentLayer {
         let mut outputs = Vec::with_capacity(steps);
         let mut recorded: Vec<Vec<Tensor<2>>> = vec![Vec::new(); cell.spec().quantities.len()];
         let mut probes = Vec::new();
-        let keep_gate = cell.spec().keep.filter(|_| probe);
+        // Where the keep gate sits among the step's quantities (found once), and whether it keeps by
+        // its complement.
+        let keep_index = cell
+            .spec()
+            .keep
+            .filter(|_| probe)
+            .map(|gate| (gate.locate(cell.spec()).0, gate.complement));
         let mut keep_gates = Vec::new();
         for t in 0..steps {
             let x_proj = projected.clone().narrow(1, t, 1).reshape([batch, width]);
             let leaf = || Tensor::zeros([batch, self.hidden], &xs_device).require_grad();
             let memory_probe = (probe && memory).then(leaf);
             let mut step = cell.step(x_proj, &state, &weights, memory_probe.clone());
-            if let Some(gate) = keep_gate {
-                let (index, _) = gate.locate(cell.spec());
+            if let Some((index, _)) = keep_index {
                 keep_gates.push(step.quantities[index].clone().inner());
             }
             if let Some(rows) = record {
@@ -142,7 +147,7 @@ impl RecurrentLayer {
                 .map(|steps| Tensor::stack::<3>(steps, 0))
                 .collect()
         });
-        let keep = keep_gate.map(|gate| gate_highway(keep_gates, gate.complement));
+        let keep = keep_index.map(|(_, complement)| gate_highway(keep_gates, complement));
         LayerOutput {
             outputs: Tensor::stack::<3>(outputs, 1),
             recording,

@@ -7,7 +7,7 @@
 //! [`FlowLayout`] is a pure function of the canvas size and the shape, so the page's hover read-out
 //! hits exactly the cell that was drawn.
 
-use super::{Pixels, PlotResult, Theme, draw_caption, fail, ticks};
+use super::{Pixels, PlotResult, RIGHT_MARGIN, Theme, chart_on, draw_caption, fail, styled, ticks};
 use crate::gradient_flow::GradientFlow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -102,9 +102,9 @@ fn plot_rect(area: Rect, theme: &Theme) -> Rect {
     let s = |css: f64| theme.px(css) as f64;
     let (left, right, top, bottom) = (
         s(8.0) + s(50.0),
-        s(14.0),
+        s(RIGHT_MARGIN),
         s(26.0) + s(8.0),
-        s(8.0) + s(30.0),
+        s(8.0) + s(40.0),
     );
     Rect {
         x: area.x + left,
@@ -256,7 +256,7 @@ fn line_chart<DB: DrawingBackend>(
     let x_range = 0.5..steps.max(1) as f64 + 0.5;
     let x_ticks = ticks(
         steps,
-        (area.w - theme.px(72.0) as f64) / steps.max(1) as f64,
+        plot_rect(area, theme).w / steps.max(1) as f64,
         theme.px(18.0) as f64,
     );
     let x_label = move |v: &f64| {
@@ -271,19 +271,10 @@ fn line_chart<DB: DrawingBackend>(
     // The same chart on a log or a linear y axis (two coordinate types, hence a macro).
     macro_rules! plot {
         ($y:expr) => {{
-            let mut chart = ChartBuilder::on(&body)
-                .margin(theme.px(8.0))
-                .margin_right(theme.px(14.0))
-                .x_label_area_size(theme.px(40.0))
-                .y_label_area_size(theme.px(50.0))
+            let mut chart = chart_on(&body, theme, (40.0, 50.0))
                 .build_cartesian_2d(x_range.clone(), $y)
                 .map_err(fail)?;
-            chart
-                .configure_mesh()
-                .light_line_style(theme.grid.mix(0.35))
-                .bold_line_style(theme.grid)
-                .axis_style(theme.foreground)
-                .label_style(theme.text(12))
+            styled(&mut chart.configure_mesh(), theme, 12)
                 .x_labels(steps.max(1) * 2 + 1)
                 .x_label_formatter(&x_label)
                 .y_labels(5)

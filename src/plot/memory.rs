@@ -3,7 +3,7 @@
 //! window's input sequence, its marked steps highlighted, so a learner can hold it beside the gates of
 //! that window.
 
-use super::{PlotResult, Theme, draw_caption, fail};
+use super::{PlotResult, Theme, chart_on, draw_caption, fail, styled};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -71,19 +71,10 @@ fn draw_scatter<DB: DrawingBackend>(
             ),
         ],
     )?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin(theme.px(8.0))
-        .margin_right(theme.px(18.0))
-        .x_label_area_size(theme.px(36.0))
-        .y_label_area_size(theme.px(44.0))
+    let mut chart = chart_on(&body, theme, (36.0, 44.0))
         .build_cartesian_2d(lo..hi, lo..hi)
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.35))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.foreground)
-        .label_style(theme.text(12))
+    styled(&mut chart.configure_mesh(), theme, 12)
         .x_labels(6)
         .y_labels(5)
         .x_desc("target")
@@ -152,19 +143,10 @@ fn draw_window<DB: DrawingBackend>(
         }
     );
     draw_caption(&head, theme, &[(&title, theme.foreground)])?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin(theme.px(8.0))
-        .margin_right(theme.px(18.0))
-        .x_label_area_size(theme.px(30.0))
-        .y_label_area_size(theme.px(44.0))
+    let mut chart = chart_on(&body, theme, (30.0, 44.0))
         .build_cartesian_2d(0.5..steps as f64 + 0.5, lo..hi)
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.35))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.foreground)
-        .label_style(theme.text(12))
+    styled(&mut chart.configure_mesh(), theme, 12)
         .x_labels(10)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_labels(3)

@@ -16,7 +16,9 @@ pub use memory::{WindowInputs, draw_memory_prediction};
 
 use crate::cells::{CellKind, Quantity};
 use crate::trace::SampleTrace;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -25,6 +27,42 @@ pub type PlotResult = Result<(), String>;
 
 fn fail<E: std::fmt::Display>(e: E) -> String {
     format!("drawing failed: {e}")
+}
+
+/// A chart on `area` with the lab's margins (8 CSS px, 18 on the right, where the last x label
+/// overhangs) and label areas of `x_labels` and `y_labels` CSS px.
+fn chart_on<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    theme: &Theme,
+    (x_labels, y_labels): (f64, f64),
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(theme.px(8.0))
+        .margin_right(theme.px(RIGHT_MARGIN))
+        .x_label_area_size(theme.px(x_labels))
+        .y_label_area_size(theme.px(y_labels));
+    builder
+}
+
+/// The right margin of [`chart_on`], in CSS px.
+const RIGHT_MARGIN: f64 = 18.0;
+
+/// The lab's grid, axis and label style on a chart's mesh, labels of `size` CSS px.
+fn styled<'m, 'a, 'b, X, Y, XT, YT, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    theme: &Theme,
+    size: u32,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    mesh.light_line_style(theme.grid.mix(0.35))
+        .bold_line_style(theme.grid)
+        .axis_style(theme.foreground)
+        .label_style(theme.text(size))
 }
 
 /// Colours of one colour scheme (the page follows `prefers-color-scheme`).
@@ -187,19 +225,10 @@ pub fn draw_prediction<DB: DrawingBackend>(
         ]);
     }
     draw_caption(&head, theme, &parts)?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin(theme.px(8.0))
-        .margin_right(theme.px(18.0))
-        .x_label_area_size(theme.px(36.0))
-        .y_label_area_size(theme.px(44.0))
+    let mut chart = chart_on(&body, theme, (36.0, 44.0))
         .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.35))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.foreground)
-        .label_style(theme.text(12))
+    styled(&mut chart.configure_mesh(), theme, 12)
         .y_labels(5)
         .x_label_formatter(&time_label(t1 - t0))
         .x_desc("t")
@@ -281,12 +310,7 @@ pub fn draw_error<DB: DrawingBackend>(
         .y_label_area_size(theme.px(60.0))
         .build_cartesian_2d(t0..t1, lo..hi)
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.35))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.foreground)
-        .label_style(theme.text(11))
+    styled(&mut chart.configure_mesh(), theme, 11)
         .y_labels(y_labels)
         .y_label_formatter(&|v| format!("{v:.3}"))
         .x_label_formatter(&time_label(t1 - t0))
@@ -363,19 +387,10 @@ pub fn draw_loss<DB: DrawingBackend>(
         parts = legend(false);
     }
     draw_caption(&head, theme, &parts)?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin(theme.px(8.0))
-        .margin_right(theme.px(18.0))
-        .x_label_area_size(theme.px(36.0))
-        .y_label_area_size(theme.px(56.0))
+    let mut chart = chart_on(&body, theme, (36.0, 56.0))
         .build_cartesian_2d(1..x_end, (lo..hi).log_scale())
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.35))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.foreground)
-        .label_style(theme.text(12))
+    styled(&mut chart.configure_mesh(), theme, 12)
         .x_desc("epoch")
         .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.0e}"))
@@ -443,12 +458,7 @@ pub fn draw_error_histogram<DB: DrawingBackend>(
         .y_label_area_size(theme.px(44.0))
         .build_cartesian_2d(lo..hi, 0.0..top)
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.grid.mix(0.35))
-        .bold_line_style(theme.grid)
-        .axis_style(theme.foreground)
-        .label_style(theme.text(11))
+    styled(&mut chart.configure_mesh(), theme, 11)
         .x_label_formatter(&|v| format!("{v:.3}"))
         .y_desc("frequency")
         .draw()
