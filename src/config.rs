@@ -7,6 +7,7 @@
 
 use crate::cells::CellKind;
 use crate::tasks::{DataParams, TaskKind};
+use crate::user_series::UserSeries;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -61,6 +62,10 @@ pub struct LabConfig {
     pub samples: usize,
     /// The noisy sine's noise level (standard deviation).
     pub noise: f64,
+    /// The `csv` task's data, read by [`UserSeries::parse`]. Not a URL field (it can be 100,000
+    /// values); it stays when the task or any other field changes, so switching back finds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<UserSeries>,
 }
 
 impl Default for LabConfig {
@@ -79,6 +84,7 @@ impl Default for LabConfig {
             split: 0.0,
             samples: 1000,
             noise: 0.1,
+            series: None,
         }
     }
 }
@@ -236,6 +242,19 @@ impl LabConfig {
         if self.task.is_memory() {
             return Ok(());
         }
+        if self.task == TaskKind::Csv {
+            let Some(series) = &self.series else {
+                return Err(error(
+                    "task",
+                    "csv",
+                    "one with its data: \"csv\" needs a series first (paste values or choose a CSV file)"
+                        .into(),
+                ));
+            };
+            return series
+                .fits(self.window)
+                .map_err(|allowed| error("window", &self.window.to_string(), allowed));
+        }
         if self.window > WINDOW_RANGE.1 {
             let (lo, hi) = WINDOW_RANGE;
             return Err(error(
@@ -291,7 +310,7 @@ impl LabConfig {
     }
 
     /// What the task builds its data from.
-    pub fn data_params(&self) -> DataParams {
+    pub fn data_params(&self) -> DataParams<'_> {
         DataParams {
             window: self.window,
             points: self.points,
@@ -299,6 +318,27 @@ impl LabConfig {
             samples: self.samples,
             noise: self.noise,
             seed: self.seed,
+            series: self.series.as_ref(),
+        }
+    }
+
+    /// This config learning `series` (task `csv`); refused, with nothing changed, when the window
+    /// does not fit it.
+    pub fn with_series(&self, series: UserSeries) -> Result<LabConfig, ConfigError> {
+        let next = LabConfig {
+            task: TaskKind::Csv,
+            series: Some(series),
+            ..self.clone()
+        };
+        next.check_window_fits()?;
+        Ok(next)
+    }
+
+    /// What the prediction chart calls the series: the task's label, or the learner's column.
+    pub fn series_label(&self) -> String {
+        match (&self.series, self.task) {
+            (Some(series), TaskKind::Csv) => series.column.clone(),
+            _ => self.task.spec().label.to_string(),
         }
     }
 
@@ -453,6 +493,30 @@ mod tests {
         );
         assert!(text[1].contains("lr") && text[1].contains("abc") && text[1].contains("1 to"));
         assert!(text[2].contains("layers") && text[2].contains("99") && text[2].contains("1 to 4"));
+    }
+
+    #[test]
+    fn a_learners_series_is_needed_for_csv_stays_through_changes_and_never_enters_the_url() {
+        let mut c = LabConfig::default();
+        let e = c.set("task", "csv").unwrap_err();
+        assert!(e.to_string().contains("needs a series first"), "{e}");
+        let text: String = (0..25).map(|i| format!("{}\n", i * i)).collect();
+        let series = UserSeries::parse(&text, None, 10).unwrap();
+        c = c.with_series(series.clone()).unwrap();
+        assert_eq!(c.task, TaskKind::Csv);
+        assert!(!c.to_query().contains("625"), "{}", c.to_query());
+        // 25 values leave room for windows up to 15.
+        assert!(c.set("window", "15").is_ok());
+        let e = c.set("window", "16").unwrap_err();
+        assert!(e.allowed.contains("at most values − 10 = 15"), "{e}");
+        c.set("task", "sine").unwrap();
+        c.set("hidden", "4").unwrap();
+        c.set("task", "csv").unwrap();
+        assert_eq!(c.series.as_ref(), Some(&series));
+        assert_eq!(c.validate(), Ok(()));
+        let (back, errors) = c.apply_query("lr=0.02", &[]);
+        assert!(errors.is_empty());
+        assert_eq!(back.series, c.series);
     }
 
     #[test]

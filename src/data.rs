@@ -8,6 +8,7 @@
 //! task draws `samples` independent windows and a separate seeded validation set of as many.
 
 use crate::rng::SplitMix64;
+use crate::user_series::{Scaling, UserSeries};
 
 /// End of the time axis, as in the tutorial (`np.linspace(0, 20, 1000)`).
 pub const T_END: f64 = 20.0;
@@ -36,8 +37,8 @@ pub struct Dataset {
     pub window: usize,
     /// Input channels per step (1 for a series; the adding task's value and marker are 2).
     pub channels: usize,
-    /// Series tasks: the time axis `t_i = 20 · i / (points − 1)` and the whole series; empty for
-    /// memory tasks.
+    /// Series tasks: the x axis (`t_i = 20 · i / (points − 1)`; a learner's series: the file's line
+    /// numbers) and the whole series (standardised, for a learner's); empty for memory tasks.
     pub t: Vec<f64>,
     pub series: Vec<f32>,
     /// `[samples, window, channels]`: the training windows.
@@ -47,6 +48,8 @@ pub struct Dataset {
     times: Vec<f64>,
     /// The validation windows, when the task holds some out.
     pub validation: Option<Windows>,
+    /// A learner's series is standardised for training; this maps it back to its own units.
+    pub scaling: Option<Scaling>,
 }
 
 impl Dataset {
@@ -72,8 +75,37 @@ impl Dataset {
         let step = T_END / (points - 1) as f64;
         let t: Vec<f64> = (0..points).map(|i| i as f64 * step).collect();
         let series: Vec<f32> = t.iter().map(|&x| value(x) as f32).collect();
-        let windows = points - window;
-        let held_out = (windows as f64 * split).floor() as usize;
+        Dataset::windows_of(t, series, window, split)
+    }
+
+    /// A learner's series ([`UserSeries`]), standardised with the mean and scale of the values its
+    /// training windows read; the x axis is each value's line in the file.
+    pub fn user(series: &UserSeries, window: usize, split: f64) -> Dataset {
+        let windows = series.values.len() - window;
+        let trained = windows - Self::held_out(windows, split);
+        let scaling = series.scaling(trained + window);
+        let t = series.lines.iter().map(|&l| f64::from(l)).collect();
+        let values = series
+            .values
+            .iter()
+            .map(|&x| scaling.standardise(x) as f32)
+            .collect();
+        Dataset {
+            scaling: Some(scaling),
+            ..Dataset::windows_of(t, values, window, split)
+        }
+    }
+
+    /// Windows held out of `windows` by `split` (the last ones).
+    fn held_out(windows: usize, split: f64) -> usize {
+        (windows as f64 * split).floor() as usize
+    }
+
+    /// Sliding windows of `window` values of `series`, each labelled with the next value; the last
+    /// `⌊split · windows⌋` windows are held out for validation.
+    fn windows_of(t: Vec<f64>, series: Vec<f32>, window: usize, split: f64) -> Dataset {
+        let windows = series.len() - window;
+        let held_out = Self::held_out(windows, split);
         let cut = |range: std::ops::Range<usize>| Windows {
             inputs: range
                 .clone()
@@ -93,6 +125,7 @@ impl Dataset {
             targets: train.targets,
             times: train.times,
             validation,
+            scaling: None,
         }
     }
 
@@ -129,6 +162,7 @@ impl Dataset {
             targets: train.targets,
             times: train.times,
             validation: Some(set(0x7A5C_0000_0000_0002)),
+            scaling: None,
         }
     }
 
@@ -146,6 +180,37 @@ impl Dataset {
     /// The x of each training target (a series: `t[window..]`), the prediction chart's x axis.
     pub fn target_times(&self) -> &[f64] {
         &self.times
+    }
+
+    /// What the prediction chart of a series draws: the x and the target of every window, the
+    /// training windows then the held-out ones, in the data's own units, and where the held-out
+    /// ones start.
+    pub fn chart_targets(&self) -> (Vec<f64>, Vec<f32>, usize) {
+        let held_out = self.validation.as_ref();
+        let times = self
+            .times
+            .iter()
+            .chain(held_out.map_or(&[][..], |v| &v.times))
+            .copied()
+            .collect();
+        let targets: Vec<f32> = self
+            .targets
+            .iter()
+            .chain(held_out.map_or(&[][..], |v| &v.targets))
+            .copied()
+            .collect();
+        (times, self.in_units(&targets), self.samples())
+    }
+
+    /// Values the net sees (standardised, for a learner's series) in the data's own units.
+    pub fn in_units(&self, values: &[f32]) -> Vec<f32> {
+        match self.scaling {
+            Some(s) => values
+                .iter()
+                .map(|&z| s.restore(f64::from(z)) as f32)
+                .collect(),
+            None => values.to_vec(),
+        }
     }
 }
 
@@ -173,5 +238,28 @@ mod tests {
         assert_eq!((d.samples(), v.samples()), (792, 198));
         assert_eq!(v.targets[0], d.series[792 + 10]);
         assert_eq!(*v.targets.last().unwrap(), d.series[999]);
+        let (times, truth, from) = d.chart_targets();
+        assert_eq!((times.len(), truth.len(), from), (990, 990, 792));
+        assert_eq!(&truth[..], &d.series[10..]);
+    }
+
+    #[test]
+    fn a_learners_series_trains_standardised_and_draws_in_its_units() {
+        let text: String = (0..40).map(|i| format!("{}\n", 100.0 + i as f64)).collect();
+        let series = UserSeries::parse(&format!("level\n{text}"), None, 10).unwrap();
+        let d = Dataset::user(&series, 10, 0.25);
+        // 30 windows, 7 held out: the scaling reads the 23 + 10 values the training windows touch.
+        assert_eq!(
+            (d.samples(), d.validation.as_ref().unwrap().samples()),
+            (23, 7)
+        );
+        let s = d.scaling.unwrap();
+        assert_eq!(s.mean, 116.0);
+        assert!((d.series.iter().take(33).map(|&z| f64::from(z)).sum::<f64>()).abs() < 1e-4);
+        let (times, truth, _) = d.chart_targets();
+        assert_eq!(
+            (times[0], truth[0], *truth.last().unwrap()),
+            (12.0, 110.0, 139.0)
+        );
     }
 }

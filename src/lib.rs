@@ -29,6 +29,7 @@ pub mod svg;
 pub mod tasks;
 pub mod trace;
 pub mod train;
+pub mod user_series;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 pub mod weights;

@@ -3,7 +3,7 @@
 //! ```text
 //! gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
 //!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
-//!               [--task T] [--split F] [--samples N] [--noise X]
+//!               [--task T] [--split F] [--samples N] [--noise X] [--data FILE.csv [--column NAME]]
 //!               [--path fused|tensor] [--backend ndarray|wgpu]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
@@ -18,13 +18,15 @@ use gru_lab::config::LabConfig;
 use gru_lab::data::Dataset;
 use gru_lab::diagram::architecture_svg;
 use gru_lab::gradient_flow::GradientFlow;
-use gru_lab::metrics::Metrics;
+use gru_lab::metrics::{Metrics, thousands};
 use gru_lab::model::RecurrentModel;
 use gru_lab::params::ModelParams;
-use gru_lab::plot::{FlowHistory, ResultsGradients, Theme, draw_results_figure};
+use gru_lab::plot::{FlowHistory, ResultsGradients, SeriesChart, Theme, draw_results_figure};
 use gru_lab::state_dict::{ModelShape, StateDict};
+use gru_lab::tasks::TaskKind;
 use gru_lab::train::EpochReport;
 use gru_lab::train::{Trainer, TrainingPath};
+use gru_lab::user_series::UserSeries;
 use gru_lab::weights;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -35,7 +37,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
                 [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
-                [--task sine|two-tone|square|sawtooth|noisy-sine|adding|recall] [--split F] [--samples N] [--noise X]
+                [--task sine|two-tone|square|sawtooth|noisy-sine|adding|recall|csv] [--split F] [--samples N] [--noise X]
+                [--data FILE.csv [--column NAME|N]]  (the csv task's series: one value per line or columns, a header allowed)
                 [--path fused|tensor]   (how gradients are computed: hand-derived BPTT or Burn autodiff)
                 [--backend ndarray|wgpu]  (wgpu: the WebGPU backend natively, builds with --features webgpu)
   gru-lab eval  --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H]
@@ -205,6 +208,30 @@ fn weights_config(flags: &mut Flags) -> Result<(LabConfig, StateDict), String> {
 
 fn train(mut flags: Flags) -> Result<(), String> {
     let mut config = LabConfig::default();
+    // A learner's series first: `--task csv` is refused without it, and its window check needs it.
+    let data = flags.take("data");
+    let column = flags.take("column");
+    if let Some(path) = &data {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let window = match flags.values.get("window") {
+            Some(w) => {
+                let mut probe = LabConfig::default();
+                probe.set("window", w).map_err(|e| format!("--{e}"))?;
+                probe.window
+            }
+            None => config.window,
+        };
+        let series = UserSeries::parse(&text, column.as_deref(), window)
+            .map_err(|e| format!("{path}: {e}"))?;
+        config = config.with_series(series).map_err(|e| format!("--{e}"))?;
+    } else if column.is_some() {
+        return Err("--column needs --data FILE.csv".into());
+    } else if flags.values.get("task").is_some_and(|t| t.trim() == "csv") {
+        return Err(
+            "--task csv needs --data FILE.csv (one value per line, or columns with a header)"
+                .into(),
+        );
+    }
     flags.apply_config(
         &mut config,
         // The task first: it decides which windows are allowed.
@@ -229,6 +256,12 @@ fn train(mut flags: Flags) -> Result<(), String> {
         }
     };
     flags.finish("train")?;
+    if data.is_some() && config.task != TaskKind::Csv {
+        return Err(format!(
+            "--data is the csv task's series: use --task csv (not {})",
+            config.task.name()
+        ));
+    }
 
     println!(
         "Starting {} sine wave prediction experiment...",
@@ -250,6 +283,15 @@ fn train(mut flags: Flags) -> Result<(), String> {
     );
     if let Some(v) = &trainer.data.validation {
         println!("Validation: {} held-out windows", v.samples());
+    }
+    if let (Some(series), Some(s)) = (&config.series, trainer.data.scaling) {
+        println!(
+            "Series: column \"{}\", {} values; standardised (x − {}) / {} (mean and scale of the training part)",
+            series.column,
+            thousands(series.values.len()),
+            s.mean,
+            s.scale
+        );
     }
     println!(
         "Cell: {}, backend: {backend}, gradients: {}",
@@ -305,21 +347,33 @@ fn train(mut flags: Flags) -> Result<(), String> {
         "{}",
         Metrics::of(&predictions, &trainer.data.targets).lines()
     );
-    if let (Some(v), Some(held_out)) = (
-        trainer.data.validation.clone(),
-        pollster::block_on(trainer.validation_predictions())?,
-    ) {
-        for line in Metrics::of(&held_out, &v.targets).lines().lines() {
+    let held_out = pollster::block_on(trainer.validation_predictions())?;
+    let mut scored = Metrics::of(&predictions, &trainer.data.targets);
+    if let (Some(v), Some(held_out)) = (&trainer.data.validation, &held_out) {
+        scored = Metrics::of(held_out, &v.targets);
+        for line in scored.lines().lines() {
             println!("Validation {line}");
         }
+    }
+    if let Some(s) = trainer.data.scaling {
+        println!(
+            "In the series' own units: MAE {:.6}, RMSE {:.6} (the figures above are standardised)",
+            scored.mae * s.scale,
+            scored.rmse * s.scale
+        );
     }
 
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let figure = out.join("gru_sine_wave_results.png");
+    let every_prediction: Vec<f32> = predictions
+        .iter()
+        .chain(held_out.iter().flatten())
+        .copied()
+        .collect();
     draw_png(
         &figure,
-        &trainer.data,
-        &predictions,
+        (&trainer.data, &config.series_label()),
+        &every_prediction,
         (&trainer.history, trainer.gradient_flow(), &dh_history),
         trainer.scheduler.lr,
         (
@@ -427,9 +481,10 @@ fn gradients(mut flags: Flags) -> Result<(), String> {
     Ok(())
 }
 
+/// The results figure; `predictions` of every window, training then held out (standardised).
 fn draw_png(
     path: &Path,
-    data: &Dataset,
+    (data, label): (&Dataset, &str),
     predictions: &[f32],
     (history, last_flow, dh): (&[EpochReport], &GradientFlow, &[f32]),
     lr: f64,
@@ -459,12 +514,19 @@ fn draw_png(
     .map_err(|_| "the bundled font is invalid".to_string())?;
     let height = if gradients.is_some() { 1700 } else { 1000 };
     let root = BitMapBackend::new(path, (1500, height)).into_drawing_area();
+    let (times, truth, held_out_from) = data.chart_targets();
+    let predictions = data.in_units(predictions);
+    let series = SeriesChart {
+        label,
+        times: &times,
+        truth: &truth,
+        predictions: &predictions,
+        held_out_from,
+    };
     draw_results_figure(
         &root,
         &Theme::LIGHT,
-        data.target_times(),
-        &data.targets,
-        predictions,
+        &series,
         (&losses, &validation, chance),
         lr,
         gradients,
@@ -477,28 +539,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// `9729` → `9,729`, as Python's `{:,}`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn thousands_separator() {
-        assert_eq!(super::thousands(9729), "9,729");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1_234_567), "1,234,567");
-    }
-
     #[test]
     fn cell_names_parse() {
         let mut c = super::LabConfig::default();

@@ -43,6 +43,19 @@ impl Metrics {
     }
 }
 
+/// `9729` → `9,729`, as Python's `{:,}` (the tutorial prints its parameter count so).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +67,12 @@ mod tests {
         assert!((m.mae - 5.0 / 3.0).abs() < 1e-12);
         assert!((m.rmse - (13.0f64 / 3.0).sqrt()).abs() < 1e-12);
         assert_eq!(m.lines().lines().count(), 3);
+    }
+
+    #[test]
+    fn thousands_separator() {
+        assert_eq!(thousands(9729), "9,729");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -144,15 +144,14 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
     for theme in [Theme::LIGHT, Theme::DARK] {
         for size in CHART_SIZES {
             check("prediction", size, |area| {
-                plot::draw_prediction_panel(
-                    area,
-                    &theme,
+                let chart = plot::SeriesChart {
+                    label: "Sine wave",
                     times,
-                    &data.targets,
-                    &predictions,
-                    Some(3),
-                )
-                .unwrap()
+                    truth: &data.targets,
+                    predictions: &predictions,
+                    held_out_from: 800,
+                };
+                plot::draw_prediction_panel(area, &theme, &chart, Some(3)).unwrap()
             });
             check("loss", size, |area| {
                 plot::draw_loss(area, &theme, &losses, &[], None, 0.01, 100).unwrap()

@@ -7,6 +7,7 @@ use gru_lab::cells::CellKind;
 use gru_lab::config::LabConfig;
 use gru_lab::tasks::TaskKind;
 use gru_lab::train::Trainer;
+use gru_lab::user_series::UserSeries;
 
 /// The gap the adding problem asks the net to bridge in the teaching test. At T = 30 the RNN half
 /// learns by epoch 300 (0.058 for seed 42, still falling); at T = 60, best validation MSE over 300
@@ -72,6 +73,9 @@ fn on_the_adding_problem_the_gru_learns_and_the_plain_rnn_does_not() {
 
 #[test]
 fn every_task_trains_and_held_out_windows_give_a_validation_loss() {
+    // The csv task's series: the bundled example (the others ignore it).
+    let airline = include_str!("../www/data/airline-passengers.csv");
+    let series = UserSeries::parse(airline, None, 10).unwrap();
     for task in TaskKind::ALL {
         let config = LabConfig {
             task,
@@ -81,8 +85,10 @@ fn every_task_trains_and_held_out_windows_give_a_validation_loss() {
             samples: 100,
             split: 0.2,
             epochs: 3,
+            series: Some(series.clone()),
             ..LabConfig::default()
         };
+        assert_eq!(config.validate(), Ok(()), "{}", task.name());
         let mut trainer = Trainer::new(config.clone(), &device());
         for _ in 0..3 {
             let report = pollster::block_on(trainer.step_epoch()).unwrap();

@@ -1,5 +1,5 @@
-//! The prediction panel of a memory task ([`crate::tasks`]): predicted against target over the windows
-//! (a scatter with the `y = x` line and the best constant guess dashed), and under it the selected
+//! The prediction panel of a memory task ([`crate::tasks`]): predicted against target over the
+//! validation windows (a scatter with the `y = x` line and the best constant guess dashed), and under it the selected
 //! window's input sequence, its marked steps highlighted, so a learner can hold it beside the gates of
 //! that window.
 
@@ -15,8 +15,8 @@ pub struct WindowInputs<'a> {
     pub channels: usize,
 }
 
-/// The scatter over every window and, when `window` is given and the area is tall enough, the
-/// selected window's inputs under it.
+/// The scatter over every validation window (`targets`, `predictions`) and, when `window` is given
+/// and the area is tall enough, the inputs of training window `selected` under it.
 pub fn draw_memory_prediction<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -29,10 +29,10 @@ pub fn draw_memory_prediction<DB: DrawingBackend>(
     match window {
         Some(w) if height as f64 >= 240.0 * theme.scale => {
             let (upper, lower) = area.split_vertically((height as f64 * 0.62) as u32);
-            draw_scatter(&upper, theme, targets, predictions, selected)?;
+            draw_scatter(&upper, theme, targets, predictions)?;
             draw_window(&lower, theme, w, selected)
         }
-        _ => draw_scatter(area, theme, targets, predictions, selected),
+        _ => draw_scatter(area, theme, targets, predictions),
     }
 }
 
@@ -41,7 +41,6 @@ fn draw_scatter<DB: DrawingBackend>(
     theme: &Theme,
     targets: &[f32],
     predictions: &[f32],
-    selected: Option<usize>,
 ) -> PlotResult {
     let (lo, hi) = targets
         .iter()
@@ -63,7 +62,7 @@ fn draw_scatter<DB: DrawingBackend>(
         &head,
         theme,
         &[
-            ("Each window: ", theme.foreground),
+            ("Each validation window: ", theme.foreground),
             ("prediction", theme.prediction),
             (
                 " against target; y = x is right; - - always guessing the mean",
@@ -105,15 +104,6 @@ fn draw_scatter<DB: DrawingBackend>(
                 )
             }))
             .map_err(fail)?;
-        if let Some(s) = selected.filter(|&s| s < targets.len()) {
-            chart
-                .draw_series(std::iter::once(Circle::new(
-                    (targets[s] as f64, predictions[s] as f64),
-                    theme.px(5.0),
-                    theme.foreground.stroke_width(theme.px(2.0)),
-                )))
-                .map_err(fail)?;
-        }
     }
     Ok(())
 }

@@ -167,6 +167,13 @@ fn time_label(span: f64) -> impl Fn(&f64) -> String {
     }
 }
 
+/// Labels for a value axis spanning `span`: about three significant digits of the span (`0.012`,
+/// `1.25`, `250`), so a learner's series in hundreds does not read `100.000`.
+fn value_label(span: f64) -> impl Fn(&f64) -> String {
+    let decimals = (2.0 - span.max(1e-12).log10().floor()).clamp(0.0, 4.0) as usize;
+    move |v| format!("{v:.decimals$}")
+}
+
 /// A caption in coloured parts, centred at the top of `area`: the prediction chart's title names its
 /// series in their line colours, so it is also the legend (a legend box covered a third of a small chart).
 fn draw_caption<DB: DrawingBackend>(
@@ -203,21 +210,58 @@ fn draw_caption<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Prediction against the truth over the whole series; `selected` marks the sample whose gates are
-/// shown. The caption names the two series in their colours (it is the legend).
+/// What the prediction chart draws of a series task: every window's target at its x, the training
+/// windows first and the held-out ones after them, and the prediction of each (empty before the first
+/// snapshot), all in the data's own units.
+#[derive(Clone, Copy, Debug)]
+pub struct SeriesChart<'a> {
+    /// What the series is called ("Sine wave", a learner's column name).
+    pub label: &'a str,
+    pub times: &'a [f64],
+    pub truth: &'a [f32],
+    pub predictions: &'a [f32],
+    /// Index of the first held-out window (`times.len()` when nothing is held out).
+    pub held_out_from: usize,
+}
+
+impl SeriesChart<'_> {
+    /// `truth − prediction` of every window.
+    fn errors(&self) -> Vec<f32> {
+        self.truth
+            .iter()
+            .zip(self.predictions)
+            .map(|(y, p)| y - p)
+            .collect()
+    }
+
+    /// The x range of the held-out windows, when there are some.
+    fn held_out(&self) -> Option<(f64, f64)> {
+        let first = *self.times.get(self.held_out_from)?;
+        Some((first, *self.times.last()?))
+    }
+}
+
+/// Prediction against the truth over the whole series, the held-out part shaded; `selected` marks
+/// the sample whose gates are shown. The caption names the two series in their colours (it is the
+/// legend).
 pub fn draw_prediction<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    times: &[f64],
-    truth: &[f32],
-    predictions: &[f32],
+    chart: &SeriesChart,
     selected: Option<usize>,
 ) -> PlotResult {
+    let SeriesChart {
+        times,
+        truth,
+        predictions,
+        ..
+    } = *chart;
     let (t0, t1) = min_max(times.iter().copied());
     let (lo, hi) = min_max(truth.iter().chain(predictions).map(|&v| v as f64));
     let pad = (hi - lo) * 0.1;
     let (head, body) = area.split_vertically(theme.px(28.0));
-    let mut parts = vec![("Sine wave: ", theme.foreground), ("truth", theme.truth)];
+    let label = format!("{}: ", chart.label);
+    let mut parts = vec![(label.as_str(), theme.foreground), ("truth", theme.truth)];
     if !predictions.is_empty() {
         parts.extend([
             (" and ", theme.foreground),
@@ -225,25 +269,39 @@ pub fn draw_prediction<DB: DrawingBackend>(
         ]);
     }
     draw_caption(&head, theme, &parts)?;
-    let mut chart = chart_on(&body, theme, (36.0, 44.0))
+    let mut plot = chart_on(&body, theme, (36.0, 44.0))
         .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))
         .map_err(fail)?;
-    styled(&mut chart.configure_mesh(), theme, 12)
+    styled(&mut plot.configure_mesh(), theme, 12)
         .y_labels(5)
         .x_label_formatter(&time_label(t1 - t0))
         .x_desc("t")
         .draw()
         .map_err(fail)?;
+    if let Some((a, b)) = chart.held_out() {
+        plot.draw_series(std::iter::once(Rectangle::new(
+            [(a, lo - pad), (b, hi + pad)],
+            theme.foreground.mix(0.08).filled(),
+        )))
+        .map_err(fail)?;
+        // Named inside the shaded band (a caption would not fit a phone).
+        let style = theme.text(11).pos(Pos::new(HPos::Left, VPos::Top));
+        plot.draw_series(std::iter::once(Text::new(
+            "held out",
+            (a + (t1 - t0) * 0.005, hi + pad * 0.8),
+            style,
+        )))
+        .map_err(fail)?;
+    }
     if let Some(s) = selected.filter(|&s| s < times.len()) {
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [
-                    (times[s] - (t1 - t0) * 0.004, lo - pad),
-                    (times[s] + (t1 - t0) * 0.004, hi + pad),
-                ],
-                theme.foreground.mix(0.15).filled(),
-            )))
-            .map_err(fail)?;
+        plot.draw_series(std::iter::once(Rectangle::new(
+            [
+                (times[s] - (t1 - t0) * 0.004, lo - pad),
+                (times[s] + (t1 - t0) * 0.004, hi + pad),
+            ],
+            theme.foreground.mix(0.15).filled(),
+        )))
+        .map_err(fail)?;
     }
     let pairs = |v: &[f32]| {
         times
@@ -252,19 +310,17 @@ pub fn draw_prediction<DB: DrawingBackend>(
             .map(|(&t, &y)| (t, y as f64))
             .collect::<Vec<_>>()
     };
-    chart
-        .draw_series(LineSeries::new(
-            pairs(truth),
-            theme.truth.stroke_width(theme.px(2.0)),
+    plot.draw_series(LineSeries::new(
+        pairs(truth),
+        theme.truth.stroke_width(theme.px(2.0)),
+    ))
+    .map_err(fail)?;
+    if !predictions.is_empty() {
+        plot.draw_series(LineSeries::new(
+            pairs(predictions),
+            theme.prediction.stroke_width(theme.px(2.0)),
         ))
         .map_err(fail)?;
-    if !predictions.is_empty() {
-        chart
-            .draw_series(LineSeries::new(
-                pairs(predictions),
-                theme.prediction.stroke_width(theme.px(2.0)),
-            ))
-            .map_err(fail)?;
     }
     Ok(())
 }
@@ -274,19 +330,16 @@ pub fn draw_prediction<DB: DrawingBackend>(
 pub fn draw_prediction_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    times: &[f64],
-    truth: &[f32],
-    predictions: &[f32],
+    chart: &SeriesChart,
     selected: Option<usize>,
 ) -> PlotResult {
     let height = area.dim_in_pixel().1;
-    if (height as f64) < 240.0 * theme.scale || predictions.len() != truth.len() {
-        return draw_prediction(area, theme, times, truth, predictions, selected);
+    if (height as f64) < 240.0 * theme.scale || chart.predictions.len() != chart.truth.len() {
+        return draw_prediction(area, theme, chart, selected);
     }
     let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
-    draw_prediction(&upper, theme, times, truth, predictions, selected)?;
-    let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
-    draw_error(&lower, theme, times, &errors)
+    draw_prediction(&upper, theme, chart, selected)?;
+    draw_error(&lower, theme, chart.times, &chart.errors())
 }
 
 /// The prediction error `truth − prediction` over time, with a zero line.
@@ -312,7 +365,7 @@ pub fn draw_error<DB: DrawingBackend>(
         .map_err(fail)?;
     styled(&mut chart.configure_mesh(), theme, 11)
         .y_labels(y_labels)
-        .y_label_formatter(&|v| format!("{v:.3}"))
+        .y_label_formatter(&value_label(hi - lo))
         .x_label_formatter(&time_label(t1 - t0))
         .draw()
         .map_err(fail)?;
@@ -481,15 +534,13 @@ pub fn draw_error_histogram<DB: DrawingBackend>(
 pub fn draw_results_figure<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    times: &[f64],
-    truth: &[f32],
-    predictions: &[f32],
+    series: &SeriesChart,
     (losses, validation, chance): (&[f64], &[f64], Option<f64>),
     lr: f64,
     gradients: Option<ResultsGradients>,
 ) -> PlotResult {
     area.fill(&theme.background).map_err(fail)?;
-    let errors: Vec<f32> = truth.iter().zip(predictions).map(|(y, p)| y - p).collect();
+    let errors = series.errors();
     let (grid, below) = match gradients {
         Some(_) => {
             let (grid, below) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
@@ -498,7 +549,7 @@ pub fn draw_results_figure<DB: DrawingBackend>(
         None => (area.clone(), None),
     };
     let panels = grid.split_evenly((2, 2));
-    draw_prediction(&panels[0], theme, times, truth, predictions, None)?;
+    draw_prediction(&panels[0], theme, series, None)?;
     draw_loss(
         &panels[1],
         theme,
@@ -508,7 +559,7 @@ pub fn draw_results_figure<DB: DrawingBackend>(
         lr,
         losses.len(),
     )?;
-    draw_error(&panels[2], theme, times, &errors)?;
+    draw_error(&panels[2], theme, series.times, &errors)?;
     draw_error_histogram(&panels[3], theme, &errors)?;
     if let (Some(g), Some(below)) = (gradients, below) {
         let (w, h) = below.dim_in_pixel();

@@ -13,6 +13,7 @@ pub struct Adding;
 const SPEC: TaskSpec = TaskSpec {
     name: "adding",
     title: "adding problem (memory)",
+    label: "Adding problem",
     about: "Each step has a value and a marker; add the two marked values. The first mark can be a whole window back: the net must hold it unchanged. Always answering 1 scores MSE 0.167.",
     inputs: 2,
     chance_mse: Some(1.0 / 6.0),

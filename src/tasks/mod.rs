@@ -12,6 +12,7 @@
 //! (also in [`TaskKind::ALL`]) and its line in [`TaskKind::task`].
 
 pub mod adding;
+pub mod csv;
 pub mod noisy_sine;
 pub mod recall;
 pub mod sawtooth;
@@ -20,6 +21,7 @@ pub mod square;
 pub mod two_tone;
 
 use crate::data::Dataset;
+use crate::user_series::UserSeries;
 use serde::{Deserialize, Serialize};
 
 /// Which task a run learns. The name is what URLs, the CLI, JSON and the JS API use.
@@ -37,11 +39,13 @@ pub enum TaskKind {
     Adding,
     /// Recall the first value of the window.
     Recall,
+    /// The learner's own series.
+    Csv,
 }
 
 impl TaskKind {
     /// Every task, in the order the page lists them.
-    pub const ALL: [TaskKind; 7] = [
+    pub const ALL: [TaskKind; 8] = [
         TaskKind::Sine,
         TaskKind::TwoTone,
         TaskKind::Square,
@@ -49,6 +53,7 @@ impl TaskKind {
         TaskKind::NoisySine,
         TaskKind::Adding,
         TaskKind::Recall,
+        TaskKind::Csv,
     ];
 
     /// The registry: the implementation of each task.
@@ -61,6 +66,7 @@ impl TaskKind {
             TaskKind::NoisySine => &noisy_sine::NoisySine,
             TaskKind::Adding => &adding::Adding,
             TaskKind::Recall => &recall::Recall,
+            TaskKind::Csv => &csv::Csv,
         }
     }
 
@@ -100,6 +106,8 @@ pub struct TaskSpec {
     pub name: &'static str,
     /// The name a learner reads in the task control.
     pub title: &'static str,
+    /// What the prediction chart calls the series ("Sine wave").
+    pub label: &'static str,
     /// One sentence on what the net must do and what makes it hard.
     pub about: &'static str,
     /// Input channels per time step (the first layer's input width I).
@@ -110,7 +118,7 @@ pub struct TaskSpec {
 
 /// The config fields a task builds its data from (each task uses the ones it needs).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DataParams {
+pub struct DataParams<'a> {
     /// Window length T.
     pub window: usize,
     /// Series tasks: points sampled over `t ∈ [0, 20]`, and the fraction of windows held out.
@@ -121,6 +129,8 @@ pub struct DataParams {
     /// The noisy sine's noise level (standard deviation).
     pub noise: f64,
     pub seed: u64,
+    /// The `csv` task's series (the learner's data).
+    pub series: Option<&'a UserSeries>,
 }
 
 /// A task: its description and its data.
@@ -142,6 +152,10 @@ mod tests {
 
     #[test]
     fn every_task_builds_its_windows_with_its_channels() {
+        let text: String = (0..200)
+            .map(|i| format!("{}\n", (i as f64).cos()))
+            .collect();
+        let series = UserSeries::parse(&text, None, 10).unwrap();
         for task in TaskKind::ALL {
             let params = DataParams {
                 window: 10,
@@ -150,6 +164,7 @@ mod tests {
                 samples: 50,
                 noise: 0.1,
                 seed: 42,
+                series: Some(&series),
             };
             let d = task.task().dataset(&params);
             let spec = task.spec();

@@ -10,6 +10,7 @@ pub struct NoisySine;
 const SPEC: TaskSpec = TaskSpec {
     name: "noisy-sine",
     title: "noisy sine (noise level: the noise field)",
+    label: "Noisy sine",
     about: "Predict the next value of sin(t) plus random noise: the noise cannot be predicted, so the best validation MSE is about noise².",
     inputs: 1,
     chance_mse: None,

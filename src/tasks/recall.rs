@@ -10,6 +10,7 @@ pub struct Recall;
 const SPEC: TaskSpec = TaskSpec {
     name: "recall",
     title: "recall the first value (memory)",
+    label: "Recall",
     about: "Remember the first value of the window through all the distractors after it. Always answering 0 scores MSE 0.333.",
     inputs: 1,
     chance_mse: Some(1.0 / 3.0),

@@ -9,6 +9,7 @@ pub struct Sawtooth;
 const SPEC: TaskSpec = TaskSpec {
     name: "sawtooth",
     title: "sawtooth wave",
+    label: "Sawtooth wave",
     about: "Predict the next value of a ramp that drops back once a period: easy on the ramp, hard at the drop.",
     inputs: 1,
     chance_mse: None,

@@ -8,6 +8,7 @@ pub struct Sine;
 const SPEC: TaskSpec = TaskSpec {
     name: "sine",
     title: "sine wave (the tutorial)",
+    label: "Sine wave",
     about: "Predict the next value of sin(t) from the last few. Any net learns it, gated or not.",
     inputs: 1,
     chance_mse: None,

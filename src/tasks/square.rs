@@ -8,6 +8,7 @@ pub struct Square;
 const SPEC: TaskSpec = TaskSpec {
     name: "square",
     title: "square wave",
+    label: "Square wave",
     about: "Predict the next value of a wave that jumps between −1 and 1: flat stretches give no hint of the next jump except how long they have lasted.",
     inputs: 1,
     chance_mse: None,

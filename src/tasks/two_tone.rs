@@ -8,6 +8,7 @@ pub struct TwoTone;
 const SPEC: TaskSpec = TaskSpec {
     name: "two-tone",
     title: "two tones: sin t + 0.5 sin 2.7t",
+    label: "Two tones",
     about: "Predict the next value of two sines of unrelated periods added together: the window must hold enough of both.",
     inputs: 1,
     chance_mse: None,

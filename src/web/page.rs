@@ -9,6 +9,7 @@ use crate::gradient_flow::GradientFlow;
 use crate::plot::{self, FlowHistory, FlowHit, FlowLayout, GateLayout, Pixels, Theme};
 use crate::tasks::TaskKind;
 use crate::trace::SampleTrace;
+use crate::user_series::{Scaling, UserSeries};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use serde::Serialize;
@@ -205,25 +206,34 @@ fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
     result.map_err(|e| JsError::new(&e))
 }
 
-/// The prediction panel on a canvas: truth, prediction and the selected sample, with the error panel
-/// under it when the canvas is tall enough (plot::draw_prediction_panel).
+/// The prediction panel on a canvas: truth and prediction of every window (the held-out ones after
+/// `heldOutFrom`, shaded), the selected sample, and the error panel under it when the canvas is tall
+/// enough (plot::draw_prediction_panel). Values in the data's own units.
 #[wasm_bindgen(js_name = drawPrediction)]
+#[allow(clippy::too_many_arguments)]
 pub fn draw_prediction(
     canvas: HtmlCanvasElement,
+    label: &str,
     times: &[f64],
     truth: &[f32],
     predictions: &[f32],
+    held_out_from: usize,
     selected: Option<usize>,
     dark: bool,
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
-    drawn(plot::draw_prediction_panel(
-        &cleared_area(canvas, &theme)?,
-        &theme,
+    let chart = plot::SeriesChart {
+        label,
         times,
         truth,
         predictions,
+        held_out_from,
+    };
+    drawn(plot::draw_prediction_panel(
+        &cleared_area(canvas, &theme)?,
+        &theme,
+        &chart,
         selected,
     ))
 }
@@ -470,16 +480,26 @@ pub fn gate_at(
     }
 }
 
-/// What the prediction chart draws: `{times, truth, memory, channels, window, inputs}`: the x and
-/// the target of every training window (a series: its time; a memory task: its index), and for a
-/// memory task every window's inputs `[samples, window, channels]` (to draw the selected one).
+/// What the prediction chart draws, `{label, samples, targets, memory, times, truth, heldOutFrom,
+/// scaling, channels, window, inputs}`. `samples`: the training windows (the ones whose gates can be
+/// shown), `targets` theirs in the data's own units.
+/// A series: `times`/`truth` of every window, training then held out from `heldOutFrom`, in the data's
+/// own units; `scaling` `{mean, scale}` maps a learner's standardised predictions back to them. A
+/// memory task: `truth` is the validation windows' targets (the scatter's), `inputs` every training
+/// window's inputs `[samples, window, channels]` (to draw the selected one).
 #[wasm_bindgen(js_name = dataset)]
 pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
     #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
     struct Series<'a> {
-        times: &'a [f64],
-        truth: &'a [f32],
+        label: String,
+        samples: usize,
+        targets: Vec<f32>,
         memory: bool,
+        times: Vec<f64>,
+        truth: Vec<f32>,
+        held_out_from: usize,
+        scaling: Option<Scaling>,
         channels: usize,
         window: usize,
         inputs: &'a [f32],
@@ -487,13 +507,43 @@ pub fn dataset(config: JsValue) -> Result<JsValue, JsError> {
     let config = config_from(config)?;
     let data = config.dataset();
     let memory = config.task.is_memory();
+    let (times, truth, held_out_from) = match (&data.validation, memory) {
+        (Some(v), true) => (v.times.clone(), v.targets.clone(), v.samples()),
+        _ => data.chart_targets(),
+    };
     to_js(&Series {
-        times: data.target_times(),
-        truth: &data.targets,
+        label: config.series_label(),
+        samples: data.samples(),
+        targets: data.in_units(&data.targets),
         memory,
+        times,
+        truth,
+        held_out_from,
+        scaling: data.scaling,
         channels: data.channels,
         window: data.window,
         inputs: if memory { &data.inputs } else { &[] },
+    })
+}
+
+/// Reads a learner's series (`text`: a CSV file or pasted values; `column`: a header name or a
+/// 1-based number, empty for the first numeric column) and returns `config` learning it (task
+/// `csv`), as `applyQuery` does: `{config, query, parameters, errors: []}`. A refused text throws an
+/// Error whose message names the line, the column and the problem; nothing changes.
+#[wasm_bindgen(js_name = useSeries)]
+pub fn use_series(config: JsValue, text: &str, column: &str) -> Result<JsValue, JsError> {
+    let config = config_from(config)?;
+    let column = Some(column).filter(|c| !c.trim().is_empty());
+    let series =
+        UserSeries::parse(text, column, config.window).map_err(|e| JsError::new(&e.to_string()))?;
+    let config = config
+        .with_series(series)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&Validated {
+        query: config.to_query(),
+        parameters: config.parameter_count(),
+        errors: Vec::new(),
+        config,
     })
 }
 

@@ -137,8 +137,10 @@ struct Snapshot {
     epoch: usize,
     /// The learning rate the next epoch will use.
     lr: f64,
-    /// Every window's prediction, in evaluation mode (no dropout).
+    /// Every training window's prediction, in evaluation mode (no dropout).
     predictions: Vec<f32>,
+    /// Every validation window's prediction, when the task holds some out.
+    validation: Option<Vec<f32>>,
     /// The gates of the selected window.
     trace: Option<crate::trace::SampleTrace>,
 }
@@ -356,11 +358,12 @@ impl Session {
         trained
     }
 
-    /// What the page draws of the model as it is now: `{epoch, lr, predictions, trace}` with every
-    /// window's prediction and the gates of window `sample` (one evaluation pass, no training).
+    /// What the page draws of the model as it is now: `{epoch, lr, predictions, validation, trace}`
+    /// with every window's prediction and the gates of window `sample` (one evaluation pass, no training).
     pub async fn snapshot(&mut self, sample: usize) -> Result<JsValue, JsValue> {
         let mut trainer = self.trainer.take().ok_or_else(busy)?;
         let evaluation = trainer.evaluate(&[sample]).await;
+        let validation = trainer.validation_predictions().await;
         let (epoch, lr) = (trainer.epoch(), trainer.scheduler.lr);
         self.trainer = Some(trainer);
         let evaluation = evaluation.map_err(|e| error(ErrorKind::Backend, e))?;
@@ -368,6 +371,7 @@ impl Session {
             epoch,
             lr,
             predictions: evaluation.predictions,
+            validation: validation.map_err(|e| error(ErrorKind::Backend, e))?,
             trace: evaluation.traces.into_iter().next(),
         })
     }

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TARGET = process.env.CARGO_TARGET_DIR || join(process.env.HOME, '.cache', 'gru-lab', 'target');
-const CLI = join(TARGET, 'release', 'gru-lab');
+export const CLI = join(TARGET, 'release', 'gru-lab');
 
 /** The native run of `config` ({cell, hidden, …}) for `epochs` epochs: one row per epoch of its
  * --history CSV, `{epoch, loss, …, dh_l0_t1, …}`. */

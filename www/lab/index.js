@@ -29,6 +29,10 @@ function handle(lab) {
     savePth: () => lab.savePth(),
     /** Starts over from weights-file text or .pth bytes; resolves false (with a message shown) for a bad file. */
     loadWeights: (file) => lab.loadWeights(file),
+    /** Trains on your own series (task csv): `text` is a CSV file's text or pasted values (a header line
+     * allowed), `column` a header name or a 1-based number (default: the first numeric column). Resolves
+     * true, or false with the reason (line, column, problem) shown; the run is unchanged then. */
+    useSeries: async (text, { column = '' } = {}) => (await lab.useSeries(text, column)) === null,
     /** Every epoch with every field, predictions and gates included (Play evaluates each epoch for it), and
      * gradientFlow: {layers: [{dh: [T], dc?: [T], keep?: [T]}]}: per layer (layer 1 first) and step
      * (t = 1 first) |∂L/∂h_t|, the LSTM's |∂L/∂c_t|, and the gate highway. */

@@ -9,6 +9,7 @@ import { el, download } from './dom.js';
 import { Run } from './run.js';
 import { Store } from './store.js';
 import { mountControls } from './controls.js';
+import { mountSeriesBox } from './series.js';
 import { mountStatus } from './status.js';
 import { PANEL_MODULES } from './panels/index.js';
 import { ALL_CHANGES } from './changes.js';
@@ -83,6 +84,11 @@ export class LabView {
       change: (name, value) => this.changeField(name, value),
       preset: (query) => this.applyQuery(query),
     });
+    // The csv task's data box goes with the task control.
+    this.seriesBox = this.page.controls.includes('task')
+      ? mountSeriesBox({ id, on }, { use: (text, column) => this.useSeries(text, column) })
+      : null;
+    if (this.seriesBox) this.controls.element.append(this.seriesBox.element);
     this.tooltip = el('div', { class: 'tooltip', hidden: true, role: 'status' });
     const context = this.panelContext(id, on);
     this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, snapshot: Boolean(p.snapshot), drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
@@ -328,7 +334,8 @@ export class LabView {
     this.store = new Store();
     this.lr = this.config.lr;
     this.series = core.dataset(this.config);
-    this.sample = Math.min(this.sample, this.series.truth.length - 1);
+    this.sample = Math.min(this.sample, this.series.samples - 1);
+    if (this.seriesBox) this.seriesBox.sync(this.config, this.series);
     const validated = core.applyQuery(this.config, '', PAGE_KEYS);
     this.status.setConfig({
       epochs: this.config.epochs,
@@ -454,7 +461,38 @@ export class LabView {
       }
       return;
     }
+    if (name === 'task' && this.seriesBox) {
+      // The csv task needs its data first: the box opens and the run goes on until it is taken.
+      if (value === 'csv' && !this.config.series) {
+        this.status.clearMessage();
+        this.seriesBox.open();
+        return;
+      }
+      if (value !== 'csv') this.seriesBox.close();
+    }
     await this.applyQuery(`${name}=${encodeURIComponent(value)}`);
+  }
+
+  /** Trains on the learner's own series (`text`: CSV or pasted values; `column`: a header name or a
+   * number, empty for the first numeric column). Resolves null when taken, or the refusal's message
+   * (line, column, problem), shown, with the run unchanged. */
+  async useSeries(text, column = '') {
+    let result;
+    try {
+      if (typeof text !== 'string') throw new Error(`useSeries takes the text of a CSV file or of pasted values, not ${typeof text}`);
+      result = core.useSeries(this.config, text, String(column ?? ''));
+    } catch (e) {
+      // Without the data box (an embed without the task control) the message goes to the status area.
+      if (this.seriesBox) this.seriesBox.refused(e.message);
+      else this.status.showError(`series refused: ${e.message}. The current run is unchanged.`);
+      return e.message;
+    }
+    this.status.clearMessage();
+    this.config = result.config;
+    this.controls.syncInputs(this.config);
+    this.syncUrl();
+    await this.restart();
+    return null;
   }
 
   /** Applies `query` (`a=1&b=2`) to the config through the one validation layer; a valid change

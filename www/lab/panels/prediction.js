@@ -9,13 +9,28 @@ import { touched } from '../changes.js';
 /** Samples a PageUp/PageDown (or Shift+arrow) moves: a twentieth of the series. */
 const bigStep = (n) => Math.max(2, Math.round(n / 20));
 
+/** Predictions the net made (standardised, for a learner's series) in the data's own units. */
+const inUnits = (series, values) => (series.scaling
+  ? Float32Array.from(values, (z) => z * series.scaling.scale + series.scaling.mean)
+  : Float32Array.from(values));
+
+/** A series task's predictions: the training windows', then the held-out ones'. */
+const everyPrediction = (series, snapshot) => {
+  if (!snapshot) return new Float32Array();
+  const held = snapshot.validation || [];
+  const all = new Float32Array(snapshot.predictions.length + held.length);
+  all.set(snapshot.predictions);
+  all.set(held, snapshot.predictions.length);
+  return inUnits(series, all);
+};
+
 export default {
   id: 'prediction',
   title: 'Prediction vs truth',
   /** Draws the snapshot (the view tracks which epoch it shows). */
   snapshot: true,
   mount(ctx) {
-    const { section, canvas } = ctx.canvasPanel(this, 'sine wave: truth, prediction and error; arrow keys choose the sample whose gates are shown');
+    const { section, canvas } = ctx.canvasPanel(this, 'the series: truth, prediction and error (held-out windows shaded); arrow keys choose the sample whose gates are shown');
     canvas.tabIndex = 0;
     const slider = el('input', { type: 'range', min: 0, max: 0, value: 0, 'aria-label': 'sample whose gates are shown', id: ctx.id('sample') });
     const readout = el('span', { class: 'sample-label', 'aria-live': 'polite' });
@@ -33,23 +48,24 @@ export default {
       const rect = canvas.getBoundingClientRect();
       const frac = (event.clientX - rect.left - 52) / (rect.width - 60);
       if (frac < 0 || frac > 1 || !series) return null;
+      // The chart spans the held-out windows too; only training windows have gates to show.
       const n = series.truth.length;
-      return Math.min(n - 1, Math.max(0, Math.round(frac * (n - 1))));
+      return Math.min(series.samples - 1, Math.max(0, Math.round(frac * (n - 1))));
     };
     const describe = (s) => {
-      const { series, snapshot } = ctx.view();
-      const p = snapshot ? snapshot.predictions[s] : undefined;
-      const where = series.memory ? '' : ` · t = ${series.times[s].toFixed(2)}`;
-      return `sample #${s}${where} · truth ${series.truth[s].toFixed(4)}`
+      const { config, series, snapshot } = ctx.view();
+      const p = snapshot ? inUnits(series, [snapshot.predictions[s]])[0] : undefined;
+      const x = series.memory ? '' : config.task === 'csv' ? ` · line ${series.times[s]}` : ` · t = ${series.times[s].toFixed(2)}`;
+      return `sample #${s}${x} · truth ${series.targets[s].toFixed(4)}`
         + (p === undefined ? '' : ` · prediction ${p.toFixed(4)}`);
     };
     const move = (event, by) => {
       const { series, sample } = ctx.view();
       event.preventDefault();
-      ctx.selectSample(Math.min(series.truth.length - 1, Math.max(0, sample + by)));
+      ctx.selectSample(Math.min(series.samples - 1, Math.max(0, sample + by)));
     };
     const keys = (event) => {
-      const n = ctx.view().series.truth.length;
+      const n = ctx.view().series.samples;
       const step = event.shiftKey ? bigStep(n) : 1;
       if (event.key === 'ArrowLeft' || event.key === 'ArrowDown') move(event, -step);
       else if (event.key === 'ArrowRight' || event.key === 'ArrowUp') move(event, step);
@@ -78,19 +94,20 @@ export default {
       section,
       canvas,
       draw({ series, snapshot, sample, playing, dark, dpr }, changed) {
-        if (touched(changed, 'config')) slider.max = String(series.truth.length - 1);
+        if (touched(changed, 'config')) slider.max = String(series.samples - 1);
         if (touched(changed, 'config', 'sample')) slider.value = String(sample);
         // Read out on a choice, and after training steps, not at every frame of Play.
         if (touched(changed, 'config', 'sample') || (changed.has('snapshot') && !playing)) readout.textContent = describe(sample);
         if (!touched(changed, 'config', 'snapshot', 'sample', 'theme', 'size')) return false;
-        const predictions = snapshot ? snapshot.predictions : new Float32Array();
         if (series.memory) {
-          // A memory task: prediction against target per window, and the selected window's inputs.
+          // A memory task: prediction against target per validation window, and the selected
+          // (training) window's inputs.
           const size = series.window * series.channels;
           const inputs = series.inputs.slice(sample * size, (sample + 1) * size);
+          const predictions = Float32Array.from((snapshot && snapshot.validation) || []);
           core.drawMemoryPrediction(canvas, series.truth, predictions, sample, Float32Array.from(inputs), series.channels, dark, dpr);
         } else {
-          core.drawPrediction(canvas, series.times, series.truth, predictions, sample, dark, dpr);
+          core.drawPrediction(canvas, series.label, series.times, series.truth, everyPrediction(series, snapshot), series.heldOutFrom, sample, dark, dpr);
         }
         return true;
       },
