@@ -4,7 +4,8 @@
 // sizes, our matrix kernel against the matrixmultiply crate (examples/kernels.rs), and where available
 // PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (../shared/bench/tfjs-gru,
 // --tfjs, the matching Keras layer), all in the same run; and Play in the page: wall time per epoch
-// against the worker's own, frames drawn per second and the main-thread cost of drawing.
+// against the worker's own, frames drawn per second and the main-thread cost of drawing; compare mode's
+// Step round with 1, 2 and 3 runs.
 // Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
@@ -112,6 +113,33 @@ async function play(query, epochs) {
   }
 }
 
+/** Compare mode: the wall time of a Step round (every run trains one epoch, each in its own worker,
+ * and the page draws it) with 1, 2 and 3 runs of the tutorial GRU, epochs 6…N; on this 2-core machine
+ * two runs should cost at most 1.3× one. */
+async function compareRounds(steps = 30) {
+  const rounds = {};
+  for (const n of [1, 2, 3]) {
+    const b = await start();
+    try {
+      const page = await b.page(`/?backend=ndarray&compare=${Array(n).fill('cho').join(',')}`);
+      rounds[n] = await page.evaluate(async (count) => {
+        while (!window.gruLab || !window.gruLab.backend) await new Promise((r) => setTimeout(r, 5));
+        const wall = [];
+        for (let i = 0; i < count; i++) {
+          const t0 = performance.now();
+          await window.gruLab.step();
+          wall.push(performance.now() - t0);
+        }
+        const tail = wall.slice(5).sort((a, x) => a - x);
+        return { runs: window.gruLab.runs.length, medianMs: tail[tail.length >> 1], minMs: tail[0] };
+      }, steps);
+    } finally {
+      await b.close();
+    }
+  }
+  return rounds;
+}
+
 /** Three runs of `measure`; the one with the median ratio (Play on two shared cores is noisy), with
  * the three ratios beside it. */
 async function medianRun(measure) {
@@ -181,6 +209,7 @@ const report = {
     tutorial: await medianRun(() => play('backend=ndarray', 100)),
     small: await medianRun(() => play('backend=ndarray&hidden=8&layers=1', 100)),
   },
+  compare: await compareRounds(),
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   kernels: kernels(),
@@ -207,6 +236,9 @@ lines.push(
   'Play to 100 epochs in Chromium (ndarray), median of 3 runs: ms/epoch of the worker, of Play; frames drawn per second (all, with a snapshot); draw ms per frame (median, max)',
   ...Object.entries(report.play).map(([name, p]) => `  ${name.padEnd(9)} worker ${p.workerMsPerEpoch.toFixed(1)}, Play ${p.playMsPerEpoch.toFixed(1)} (${p.ratio.toFixed(2)}×, runs ${p.ratios.join(' ')}); ${p.framesPerSecond.toFixed(0)} fps, ${p.snapshotFramesPerSecond.toFixed(1)} with a snapshot; draw ${p.drawMsMedian.toFixed(1)} / ${p.drawMsMax.toFixed(1)} ms`),
   `full redraw (prediction, loss, gates) after a Step, tutorial config, main thread: ${cells.cho.chromiumNdarray.fullRedrawMs.toFixed(1)} ms`,
+  '',
+  'compare mode, tutorial GRU, wall ms per Step round (every run one epoch, drawn), median / min over rounds 6…30:',
+  ...Object.entries(report.compare).map(([n, r]) => `  ${n} run${n === '1' ? ' ' : 's'}: ${r.medianMs.toFixed(1)} / ${r.minMs.toFixed(1)} (${ratio(r.medianMs, report.compare[1].medianMs)}× one run)`),
   '',
   row('Chromium, WebGPU on SwiftShader (4 units, emulated)', report.chromiumWebgpuEmulated),
   `navigation → first finished epoch (cho): ${cells.cho.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,

@@ -12,6 +12,7 @@
 pub mod bptt;
 pub mod cell_diagram;
 pub mod cells;
+pub mod compare;
 pub mod config;
 pub mod data;
 pub mod diagram;

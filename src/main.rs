@@ -21,7 +21,9 @@ use gru_lab::gradient_flow::GradientFlow;
 use gru_lab::metrics::{Metrics, thousands};
 use gru_lab::model::RecurrentModel;
 use gru_lab::params::ModelParams;
-use gru_lab::plot::{FlowHistory, ResultsGradients, SeriesChart, Theme, draw_results_figure};
+use gru_lab::plot::{
+    FlowHistory, PredictionLine, ResultsGradients, SeriesChart, Theme, draw_results_figure,
+};
 use gru_lab::state_dict::{ModelShape, StateDict};
 use gru_lab::tasks::TaskKind;
 use gru_lab::train::EpochReport;
@@ -516,11 +518,15 @@ fn draw_png(
     let root = BitMapBackend::new(path, (1500, height)).into_drawing_area();
     let (times, truth, held_out_from) = data.chart_targets();
     let predictions = data.in_units(predictions);
+    let line = PredictionLine {
+        name: "prediction",
+        values: &predictions,
+    };
     let series = SeriesChart {
         label,
         times: &times,
         truth: &truth,
-        predictions: &predictions,
+        predictions: &[line],
         held_out_from,
     };
     draw_results_figure(

@@ -144,21 +144,65 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
     for theme in [Theme::LIGHT, Theme::DARK] {
         for size in CHART_SIZES {
             check("prediction", size, |area| {
+                let line = plot::PredictionLine {
+                    name: "prediction",
+                    values: &predictions,
+                };
                 let chart = plot::SeriesChart {
                     label: "Sine wave",
                     times,
                     truth: &data.targets,
-                    predictions: &predictions,
+                    predictions: &[line],
                     held_out_from: 800,
                 };
                 plot::draw_prediction_panel(area, &theme, &chart, Some(3)).unwrap()
             });
+            let alone = |validation| plot::LossCurves {
+                name: "",
+                losses: &losses,
+                validation,
+            };
             check("loss", size, |area| {
-                plot::draw_loss(area, &theme, &losses, &[], None, 0.01, 100).unwrap()
+                plot::draw_loss(area, &theme, &[alone(&[])], None, Some(0.01), 100).unwrap()
             });
             let validation: Vec<f64> = losses.iter().map(|l| l * 1.3).collect();
             check("loss with validation and chance", size, |area| {
-                plot::draw_loss(area, &theme, &losses, &validation, Some(0.167), 0.01, 100).unwrap()
+                let curves = [alone(&validation)];
+                plot::draw_loss(area, &theme, &curves, Some(0.167), Some(0.01), 100).unwrap()
+            });
+            // Compare mode: three runs, one colour each, validation dashed.
+            let runs: Vec<Vec<f64>> = (1..=3)
+                .map(|k| losses.iter().map(|l| l * k as f64).collect())
+                .collect();
+            let curves: Vec<plot::LossCurves> = ["rnn 2×32", "cho 2×32", "lstm 2×32"]
+                .iter()
+                .zip(&runs)
+                .map(|(name, l)| plot::LossCurves {
+                    name,
+                    losses: l,
+                    validation: &validation,
+                })
+                .collect();
+            check("loss of three runs", size, |area| {
+                plot::draw_loss(area, &theme, &curves, Some(0.167), None, 100).unwrap()
+            });
+            // Compare mode on a series: three lines of predictions and the held-out band.
+            let lines: Vec<plot::PredictionLine> = ["rnn 2×32", "cho 2×32", "lstm 2×32"]
+                .iter()
+                .map(|name| plot::PredictionLine {
+                    name,
+                    values: &predictions,
+                })
+                .collect();
+            check("prediction of three runs", size, |area| {
+                let chart = plot::SeriesChart {
+                    label: "Sine wave",
+                    times,
+                    truth: &data.targets,
+                    predictions: &lines,
+                    held_out_from: 800,
+                };
+                plot::draw_prediction_panel(area, &theme, &chart, Some(3)).unwrap()
             });
         }
     }

@@ -22,7 +22,9 @@ function connectToParent(lab) {
   if (window.parent === window) return;
   lab.onReport((e) => {
     window.parent.postMessage({
-      type: 'gru-lab:epoch', epoch: e.epoch, loss: e.loss, lr: e.lr, ms: e.ms, backend: e.backend,
+      type: 'gru-lab:epoch', epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, lr: e.lr, ms: e.ms, backend: e.backend,
+      // Compare mode: which run this epoch belongs to.
+      ...(e.run === undefined ? {} : { run: e.run, label: e.label }),
     }, '*');
   });
   const COMMANDS = ['step', 'play', 'pause', 'reset'];

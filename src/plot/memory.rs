@@ -15,33 +15,65 @@ pub struct WindowInputs<'a> {
     pub channels: usize,
 }
 
-/// The scatter over every validation window (`targets`, `predictions`) and, when `window` is given
-/// and the area is tall enough, the inputs of training window `selected` under it.
+/// One run's validation windows: their targets and its predictions (empty before the first snapshot).
+#[derive(Clone, Copy, Debug)]
+pub struct ScatterRun<'a> {
+    /// The run's name in compare mode (unused for a lone run).
+    pub name: &'a str,
+    pub targets: &'a [f32],
+    pub predictions: &'a [f32],
+}
+
+/// The scatter over every validation window, one per run side by side in compare mode, and, when
+/// `window` is given and the area is tall enough, the inputs of training window `selected` under it.
 pub fn draw_memory_prediction<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    targets: &[f32],
-    predictions: &[f32],
+    runs: &[ScatterRun],
     selected: Option<usize>,
     window: Option<WindowInputs>,
 ) -> PlotResult {
     let height = area.dim_in_pixel().1;
+    let scatters = |area: &DrawingArea<DB, Shift>| -> PlotResult {
+        if runs.len() < 2 {
+            return runs
+                .iter()
+                .try_for_each(|r| draw_scatter(area, theme, r, None));
+        }
+        let (width, _) = area.dim_in_pixel();
+        let cuts: Vec<i32> = (1..runs.len())
+            .map(|i| (width as usize * i / runs.len()) as i32)
+            .collect();
+        let parts = area.split_by_breakpoints(cuts, Vec::<i32>::new());
+        runs.iter()
+            .zip(&parts)
+            .enumerate()
+            .try_for_each(|(i, (r, part))| {
+                draw_scatter(part, theme, r, Some(theme.line(i, runs.len())))
+            })
+    };
     match window {
         Some(w) if height as f64 >= 240.0 * theme.scale => {
             let (upper, lower) = area.split_vertically((height as f64 * 0.62) as u32);
-            draw_scatter(&upper, theme, targets, predictions)?;
+            scatters(&upper)?;
             draw_window(&lower, theme, w, selected)
         }
-        _ => draw_scatter(area, theme, targets, predictions),
+        _ => scatters(area),
     }
 }
 
+/// One run's scatter; `colour` names it (compare mode) in its caption and its points.
 fn draw_scatter<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    targets: &[f32],
-    predictions: &[f32],
+    run: &ScatterRun,
+    colour: Option<RGBColor>,
 ) -> PlotResult {
+    let ScatterRun {
+        targets,
+        predictions,
+        ..
+    } = *run;
     let (lo, hi) = targets
         .iter()
         .chain(predictions)
@@ -58,18 +90,22 @@ fn draw_scatter<DB: DrawingBackend>(
     let (lo, hi) = (lo - pad, hi + pad);
     let mean = targets.iter().map(|&v| v as f64).sum::<f64>() / targets.len().max(1) as f64;
     let (head, body) = area.split_vertically(theme.px(28.0));
-    draw_caption(
-        &head,
-        theme,
-        &[
-            ("Each validation window: ", theme.foreground),
-            ("prediction", theme.prediction),
-            (
-                " against target; y = x is right; - - always guessing the mean",
-                theme.foreground,
-            ),
-        ],
-    )?;
+    let points = colour.unwrap_or(theme.prediction);
+    match colour {
+        Some(c) => draw_caption(&head, theme, &[(run.name, c)])?,
+        None => draw_caption(
+            &head,
+            theme,
+            &[
+                ("Each validation window: ", theme.foreground),
+                ("prediction", theme.prediction),
+                (
+                    " against target; y = x is right; - - always guessing the mean",
+                    theme.foreground,
+                ),
+            ],
+        )?,
+    }
     let mut chart = chart_on(&body, theme, (36.0, 44.0))
         .build_cartesian_2d(lo..hi, lo..hi)
         .map_err(fail)?;
@@ -100,7 +136,7 @@ fn draw_scatter<DB: DrawingBackend>(
                 Circle::new(
                     (y as f64, p as f64),
                     theme.px(1.5),
-                    theme.prediction.mix(0.5).filled(),
+                    points.mix(0.5).filled(),
                 )
             }))
             .map_err(fail)?;

@@ -12,7 +12,7 @@ pub use gradients::{
     FlowHistory, FlowHit, FlowLayout, RELATIVE_DECADES, Rect, draw_gradient_flow, relative_decades,
     sequential,
 };
-pub use memory::{WindowInputs, draw_memory_prediction};
+pub use memory::{ScatterRun, WindowInputs, draw_memory_prediction};
 
 use crate::cells::{CellKind, Quantity};
 use crate::trace::SampleTrace;
@@ -75,6 +75,8 @@ pub struct Theme {
     pub prediction: RGBColor,
     pub error: RGBColor,
     pub loss: RGBColor,
+    /// Compare mode: one colour per run (Okabe & Ito's colour-blind-safe palette).
+    pub runs: [RGBColor; 4],
     /// The gate heatmaps' diverging scale: low end, midpoint, high end. The midpoint is near the
     /// background, so that a value at the middle of its range recedes on either theme.
     pub heat: [RGBColor; 3],
@@ -92,6 +94,12 @@ impl Theme {
         prediction: RGBColor(213, 94, 0),
         error: RGBColor(0, 158, 115),
         loss: RGBColor(0, 114, 178),
+        runs: [
+            RGBColor(0, 114, 178),
+            RGBColor(213, 94, 0),
+            RGBColor(0, 158, 115),
+            RGBColor(204, 121, 167),
+        ],
         // ColorBrewer PuOr ends around a neutral grey-white centre (colour-blind safe).
         heat: [
             RGBColor(84, 39, 136),
@@ -108,6 +116,12 @@ impl Theme {
         prediction: RGBColor(230, 159, 0),
         error: RGBColor(0, 158, 115),
         loss: RGBColor(86, 180, 233),
+        runs: [
+            RGBColor(86, 180, 233),
+            RGBColor(230, 159, 0),
+            RGBColor(0, 158, 115),
+            RGBColor(204, 121, 167),
+        ],
         // The same hues, lightened, around a centre just above the dark background.
         heat: [
             RGBColor(167, 152, 222),
@@ -210,8 +224,16 @@ fn draw_caption<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One line of predictions: the lab's own (`name` "prediction"), or one run's in compare mode. NaN
+/// where the run has no window (a longer window starts later).
+#[derive(Clone, Copy, Debug)]
+pub struct PredictionLine<'a> {
+    pub name: &'a str,
+    pub values: &'a [f32],
+}
+
 /// What the prediction chart draws of a series task: every window's target at its x, the training
-/// windows first and the held-out ones after them, and the prediction of each (empty before the first
+/// windows first and the held-out ones after them, and the predictions of each (none before the first
 /// snapshot), all in the data's own units.
 #[derive(Clone, Copy, Debug)]
 pub struct SeriesChart<'a> {
@@ -219,19 +241,25 @@ pub struct SeriesChart<'a> {
     pub label: &'a str,
     pub times: &'a [f64],
     pub truth: &'a [f32],
-    pub predictions: &'a [f32],
+    /// One line (the lab), or one per run in compare mode, each as long as `truth`.
+    pub predictions: &'a [PredictionLine<'a>],
     /// Index of the first held-out window (`times.len()` when nothing is held out).
     pub held_out_from: usize,
 }
 
 impl SeriesChart<'_> {
-    /// `truth − prediction` of every window.
-    fn errors(&self) -> Vec<f32> {
-        self.truth
-            .iter()
-            .zip(self.predictions)
-            .map(|(y, p)| y - p)
-            .collect()
+    /// `truth − prediction` of every window, when there is exactly one line of predictions.
+    fn errors(&self) -> Option<Vec<f32>> {
+        match self.predictions {
+            [one] if one.values.len() == self.truth.len() => Some(
+                self.truth
+                    .iter()
+                    .zip(one.values)
+                    .map(|(y, p)| y - p)
+                    .collect(),
+            ),
+            _ => None,
+        }
     }
 
     /// The x range of the held-out windows, when there are some.
@@ -241,9 +269,19 @@ impl SeriesChart<'_> {
     }
 }
 
+impl Theme {
+    /// The colour of line `i` of `n`: the prediction colour for a lone line, a run's colour otherwise.
+    pub fn line(&self, i: usize, n: usize) -> RGBColor {
+        if n == 1 {
+            self.prediction
+        } else {
+            self.runs[i % self.runs.len()]
+        }
+    }
+}
+
 /// Prediction against the truth over the whole series, the held-out part shaded; `selected` marks
-/// the sample whose gates are shown. The caption names the two series in their colours (it is the
-/// legend).
+/// the sample whose gates are shown. The caption names the lines in their colours (it is the legend).
 pub fn draw_prediction<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -257,15 +295,37 @@ pub fn draw_prediction<DB: DrawingBackend>(
         ..
     } = *chart;
     let (t0, t1) = min_max(times.iter().copied());
-    let (lo, hi) = min_max(truth.iter().chain(predictions).map(|&v| v as f64));
+    let values = predictions.iter().flat_map(|p| p.values.iter());
+    let (lo, hi) = min_max(
+        truth
+            .iter()
+            .chain(values)
+            .filter(|v| v.is_finite())
+            .map(|&v| v as f64),
+    );
     let pad = (hi - lo) * 0.1;
     let (head, body) = area.split_vertically(theme.px(28.0));
     let label = format!("{}: ", chart.label);
-    let mut parts = vec![(label.as_str(), theme.foreground), ("truth", theme.truth)];
-    if !predictions.is_empty() {
+    let drawn: Vec<_> = predictions
+        .iter()
+        .filter(|p| !p.values.is_empty())
+        .collect();
+    // Beside several runs' colours the truth is drawn in the text colour, so no run shares its hue.
+    let truth_colour = if drawn.len() > 1 {
+        theme.foreground
+    } else {
+        theme.truth
+    };
+    let mut parts = vec![(label.as_str(), theme.foreground), ("truth", truth_colour)];
+    for (i, line) in drawn.iter().enumerate() {
+        let joint = match i {
+            0 if drawn.len() == 1 => " and ",
+            0 => ", ",
+            _ => " · ",
+        };
         parts.extend([
-            (" and ", theme.foreground),
-            ("prediction", theme.prediction),
+            (joint, theme.foreground),
+            (line.name, theme.line(i, drawn.len())),
         ]);
     }
     draw_caption(&head, theme, &parts)?;
@@ -307,18 +367,21 @@ pub fn draw_prediction<DB: DrawingBackend>(
         times
             .iter()
             .zip(v)
+            .filter(|(_, y)| y.is_finite())
             .map(|(&t, &y)| (t, y as f64))
             .collect::<Vec<_>>()
     };
     plot.draw_series(LineSeries::new(
         pairs(truth),
-        theme.truth.stroke_width(theme.px(2.0)),
+        truth_colour.stroke_width(theme.px(2.0)),
     ))
     .map_err(fail)?;
-    if !predictions.is_empty() {
+    for (i, line) in drawn.iter().enumerate() {
         plot.draw_series(LineSeries::new(
-            pairs(predictions),
-            theme.prediction.stroke_width(theme.px(2.0)),
+            pairs(line.values),
+            theme
+                .line(i, drawn.len())
+                .stroke_width(theme.px(if drawn.len() == 1 { 2.0 } else { 1.5 })),
         ))
         .map_err(fail)?;
     }
@@ -326,7 +389,8 @@ pub fn draw_prediction<DB: DrawingBackend>(
 }
 
 /// The page's prediction panel: the prediction chart with the error panel under it when the area is
-/// tall enough to read both (an embedded lab's short canvas shows the prediction only).
+/// tall enough to read both and there is one line of predictions (an embedded lab's short canvas,
+/// and compare mode, show the prediction chart only).
 pub fn draw_prediction_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
@@ -334,12 +398,14 @@ pub fn draw_prediction_panel<DB: DrawingBackend>(
     selected: Option<usize>,
 ) -> PlotResult {
     let height = area.dim_in_pixel().1;
-    if (height as f64) < 240.0 * theme.scale || chart.predictions.len() != chart.truth.len() {
-        return draw_prediction(area, theme, chart, selected);
+    match chart.errors() {
+        Some(errors) if height as f64 >= 240.0 * theme.scale => {
+            let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
+            draw_prediction(&upper, theme, chart, selected)?;
+            draw_error(&lower, theme, chart.times, &errors)
+        }
+        _ => draw_prediction(area, theme, chart, selected),
     }
-    let (upper, lower) = area.split_vertically((height as f64 * 0.68) as u32);
-    draw_prediction(&upper, theme, chart, selected)?;
-    draw_error(&lower, theme, chart.times, &chart.errors())
 }
 
 /// The prediction error `truth − prediction` over time, with a zero line.
@@ -384,22 +450,30 @@ pub fn draw_error<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Training loss per epoch on a log scale (the tutorial's `set_yscale('log')`), captioned with the lr;
-/// with `validation` (one value per epoch, NaN where there is none) the held-out loss beside it, and
-/// with `chance` the MSE of the best constant guess as a dashed line. The caption is the legend.
+/// One run's loss per epoch: training and validation (NaN where the task holds nothing out).
+#[derive(Clone, Copy, Debug)]
+pub struct LossCurves<'a> {
+    /// The run's name in the legend (compare mode); unused for a lone run.
+    pub name: &'a str,
+    pub losses: &'a [f64],
+    pub validation: &'a [f64],
+}
+
+/// Loss per epoch on a log scale (the tutorial's `set_yscale('log')`): for one run training and
+/// validation in two colours, captioned with the lr; for several (compare mode) one colour per run,
+/// validation dashed. A memory task's chance level dashed grey.
 pub fn draw_loss<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
-    losses: &[f64],
-    validation: &[f64],
+    runs: &[LossCurves],
     chance: Option<f64>,
-    lr: f64,
+    lr: Option<f64>,
     epoch_budget: usize,
 ) -> PlotResult {
     let shown = |l: &f64| l.is_finite() && *l > 0.0;
-    let finite: Vec<f64> = losses
+    let finite: Vec<f64> = runs
         .iter()
-        .chain(validation)
+        .flat_map(|r| r.losses.iter().chain(r.validation))
         .chain(&chance)
         .copied()
         .filter(shown)
@@ -410,21 +484,35 @@ pub fn draw_loss<DB: DrawingBackend>(
         let (lo, hi) = min_max(finite.iter().copied());
         (lo * 0.8, hi * 1.25)
     };
-    let x_end = epoch_budget.max(losses.len()).max(2);
-    let has_validation = validation.iter().any(shown);
+    let longest = runs.iter().map(|r| r.losses.len()).max().unwrap_or(0);
+    let x_end = epoch_budget.max(longest).max(2);
+    let has_validation = runs.iter().any(|r| r.validation.iter().any(shown));
+    let lone = runs.len() == 1;
     let (head, body) = area.split_vertically(theme.px(28.0));
-    let lr_text = format!(" · lr {lr:.6}");
-    // The caption is the legend; a narrow chart drops its title.
-    let legend = |title: bool| {
+    let lr_text = lr.map_or(String::new(), |lr| format!(" · lr {lr:.6}"));
+    // The caption is the legend; a narrow chart drops its title, then the notes on dashed lines.
+    let legend = |title: bool, notes: bool| {
         let mut parts = Vec::new();
         if title {
             parts.push(("Loss (MSE, log): ", theme.foreground));
         }
-        parts.push(("training", theme.loss));
-        if has_validation {
-            parts.extend([(", ", theme.foreground), ("validation", theme.prediction)]);
+        if lone {
+            parts.push(("training", theme.loss));
+            if has_validation {
+                parts.extend([(", ", theme.foreground), ("validation", theme.prediction)]);
+            }
+        } else {
+            for (i, run) in runs.iter().enumerate() {
+                if i > 0 {
+                    parts.push((" · ", theme.foreground));
+                }
+                parts.push((run.name, theme.line(i, runs.len())));
+            }
+            if has_validation && notes {
+                parts.push(("; - - validation", theme.foreground));
+            }
         }
-        if chance.is_some() {
+        if chance.is_some() && notes {
             parts.push((", - - chance", theme.foreground));
         }
         parts.push((lr_text.as_str(), theme.foreground));
@@ -435,10 +523,12 @@ pub fn draw_loss<DB: DrawingBackend>(
         area.estimate_text_size(&text, &theme.text(15))
             .map_or(0, |(w, _)| w)
     };
-    let mut parts = legend(true);
-    if width(&parts) + theme.px(12.0) > area.dim_in_pixel().0 {
-        parts = legend(false);
-    }
+    let fits = |parts: &[(&str, RGBColor)]| width(parts) + theme.px(12.0) <= area.dim_in_pixel().0;
+    let parts = [(true, true), (false, true), (false, false)]
+        .into_iter()
+        .map(|(title, notes)| legend(title, notes))
+        .find(|parts| fits(parts))
+        .unwrap_or_else(|| legend(false, false));
     draw_caption(&head, theme, &parts)?;
     let mut chart = chart_on(&body, theme, (36.0, 56.0))
         .build_cartesian_2d(1..x_end, (lo..hi).log_scale())
@@ -459,31 +549,58 @@ pub fn draw_loss<DB: DrawingBackend>(
             ))
             .map_err(fail)?;
     }
-    for (values, colour) in [(validation, theme.prediction), (losses, theme.loss)] {
+    let points = |values: &[f64]| -> Vec<(usize, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| shown(l))
+            .map(|(i, &l)| (i + 1, l))
+            .collect()
+    };
+    for (i, run) in runs.iter().enumerate() {
+        let (train_colour, validation_colour) = if lone {
+            (theme.loss, theme.prediction)
+        } else {
+            let c = theme.line(i, runs.len());
+            (c, c)
+        };
+        if lone {
+            chart
+                .draw_series(LineSeries::new(
+                    points(run.validation),
+                    validation_colour.stroke_width(theme.px(2.0)),
+                ))
+                .map_err(fail)?;
+        } else {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    points(run.validation),
+                    theme.px(5.0),
+                    theme.px(3.0),
+                    validation_colour.stroke_width(theme.px(1.5)),
+                ))
+                .map_err(fail)?;
+        }
         chart
             .draw_series(LineSeries::new(
-                values
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| shown(l))
-                    .map(|(i, &l)| (i + 1, l)),
-                colour.stroke_width(theme.px(2.0)),
+                points(run.losses),
+                train_colour.stroke_width(theme.px(2.0)),
             ))
             .map_err(fail)?;
         // The latest epoch as a dot, so that even a single epoch shows.
-        if let Some((i, &l)) = values
-            .iter()
-            .enumerate()
-            .next_back()
-            .filter(|(_, l)| shown(l))
-        {
-            chart
-                .draw_series(std::iter::once(Circle::new(
-                    (i + 1, l),
-                    theme.px(3.0),
-                    colour.filled(),
-                )))
-                .map_err(fail)?;
+        for (values, colour) in [
+            (run.validation, validation_colour),
+            (run.losses, train_colour),
+        ] {
+            if let Some(&last) = points(values).last().filter(|p| p.0 == values.len()) {
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        last,
+                        theme.px(3.0),
+                        colour.filled(),
+                    )))
+                    .map_err(fail)?;
+            }
         }
     }
     Ok(())
@@ -540,7 +657,7 @@ pub fn draw_results_figure<DB: DrawingBackend>(
     gradients: Option<ResultsGradients>,
 ) -> PlotResult {
     area.fill(&theme.background).map_err(fail)?;
-    let errors = series.errors();
+    let errors = series.errors().unwrap_or_default();
     let (grid, below) = match gradients {
         Some(_) => {
             let (grid, below) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
@@ -550,15 +667,12 @@ pub fn draw_results_figure<DB: DrawingBackend>(
     };
     let panels = grid.split_evenly((2, 2));
     draw_prediction(&panels[0], theme, series, None)?;
-    draw_loss(
-        &panels[1],
-        theme,
+    let curves = LossCurves {
+        name: "",
         losses,
         validation,
-        chance,
-        lr,
-        losses.len(),
-    )?;
+    };
+    draw_loss(&panels[1], theme, &[curves], chance, Some(lr), losses.len())?;
     draw_error(&panels[2], theme, series.times, &errors)?;
     draw_error_histogram(&panels[3], theme, &errors)?;
     if let (Some(g), Some(below)) = (gradients, below) {

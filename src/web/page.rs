@@ -3,6 +3,7 @@
 
 use super::to_js;
 use crate::cells::CellKind;
+use crate::compare;
 use crate::config::{ConfigError, LabConfig};
 use crate::diagram;
 use crate::gradient_flow::GradientFlow;
@@ -206,9 +207,12 @@ fn drawn(result: plot::PlotResult) -> Result<(), JsError> {
     result.map_err(|e| JsError::new(&e))
 }
 
-/// The prediction panel on a canvas: truth and prediction of every window (the held-out ones after
+/// The prediction panel on a canvas: truth and predictions of every window (the held-out ones after
 /// `heldOutFrom`, shaded), the selected sample, and the error panel under it when the canvas is tall
-/// enough (plot::draw_prediction_panel). Values in the data's own units.
+/// enough and there is one line (plot::draw_prediction_panel). `names` names each line ("prediction",
+/// or the runs of a comparison) and `predictions` holds them one after the other, each as long as
+/// `truth` (NaN where a run has no window), or is empty before the first snapshot. Values in the
+/// data's own units.
 #[wasm_bindgen(js_name = drawPrediction)]
 #[allow(clippy::too_many_arguments)]
 pub fn draw_prediction(
@@ -216,6 +220,7 @@ pub fn draw_prediction(
     label: &str,
     times: &[f64],
     truth: &[f32],
+    names: Vec<String>,
     predictions: &[f32],
     held_out_from: usize,
     selected: Option<usize>,
@@ -223,11 +228,20 @@ pub fn draw_prediction(
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
+    let lines: Vec<plot::PredictionLine> = if predictions.is_empty() || truth.is_empty() {
+        Vec::new()
+    } else {
+        names
+            .iter()
+            .zip(predictions.chunks(truth.len()))
+            .map(|(name, values)| plot::PredictionLine { name, values })
+            .collect()
+    };
     let chart = plot::SeriesChart {
         label,
         times,
         truth,
-        predictions,
+        predictions: &lines,
         held_out_from,
     };
     drawn(plot::draw_prediction_panel(
@@ -238,29 +252,80 @@ pub fn draw_prediction(
     ))
 }
 
-/// The loss curves on a log scale: training, validation (NaN where none) and the task's chance level.
+/// The loss curves on a log scale (plot::draw_loss): one run's training and validation, or every
+/// run's of a comparison. `names` names the runs; `losses` and `validation` (NaN where nothing is held
+/// out) hold them one after the other, `lengths[i]` epochs each; `lr` (a lone run) goes in the caption;
+/// a memory task's chance level is drawn.
 #[wasm_bindgen(js_name = drawLoss)]
 #[allow(clippy::too_many_arguments)]
 pub fn draw_loss(
     canvas: HtmlCanvasElement,
+    names: Vec<String>,
     losses: &[f64],
     validation: &[f64],
+    lengths: &[u32],
     task: &str,
-    lr: f64,
+    lr: Option<f64>,
     epochs: usize,
     dark: bool,
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
+    let mut start = 0;
+    let mut curves = Vec::new();
+    for (name, &n) in names.iter().zip(lengths) {
+        let range = start..start + n as usize;
+        let (Some(l), Some(v)) = (losses.get(range.clone()), validation.get(range)) else {
+            return Err(JsError::new("drawLoss: lengths exceed the losses given"));
+        };
+        curves.push(plot::LossCurves {
+            name,
+            losses: l,
+            validation: v,
+        });
+        start += n as usize;
+    }
     drawn(plot::draw_loss(
         &cleared_area(canvas, &theme)?,
         &theme,
-        losses,
-        validation,
+        &curves,
         task_named(task)?.spec().chance_mse,
         lr,
         epochs,
     ))
+}
+
+/// The runs of a comparison (crate::compare): `text` (`rnn,cho,lstm:hidden=16`) on top of `base`.
+/// Returns `{runs: [{config, label, parameters}], text, errors: [{field, value, allowed, message}]}`:
+/// a run with a bad part is left out, `text` is the canonical form of the runs kept.
+#[wasm_bindgen(js_name = compareRuns)]
+pub fn compare_runs(base: JsValue, text: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Run {
+        config: LabConfig,
+        label: String,
+        parameters: usize,
+    }
+    #[derive(Serialize)]
+    struct Runs {
+        runs: Vec<Run>,
+        text: String,
+        errors: Vec<FieldError>,
+    }
+    let base = config_from(base)?;
+    let (runs, errors) = compare::compare_runs(&base, text);
+    to_js(&Runs {
+        text: compare::compare_text(&base, &runs),
+        errors: errors.iter().map(FieldError::from).collect(),
+        runs: runs
+            .into_iter()
+            .map(|r| Run {
+                parameters: r.config.parameter_count(),
+                config: r.config,
+                label: r.label,
+            })
+            .collect(),
+    })
 }
 
 fn gate_layout(
@@ -547,14 +612,20 @@ pub fn use_series(config: JsValue, text: &str, column: &str) -> Result<JsValue, 
     })
 }
 
-/// A memory task's prediction panel (plot::draw_memory_prediction): every window's prediction
-/// against its target, and the inputs `[window · channels]` of the selected window under it.
+/// A memory task's prediction panel (plot::draw_memory_prediction): each run's prediction against
+/// the target of every validation window (one run, or a comparison's side by side), and the inputs
+/// `[window · channels]` of the selected training window under it. `targets` and `predictions` hold
+/// the runs one after the other: `targetLengths[i]` and `predictionLengths[i]` values each (a run
+/// without a snapshot yet has 0 predictions).
 #[wasm_bindgen(js_name = drawMemoryPrediction)]
 #[allow(clippy::too_many_arguments)]
 pub fn draw_memory_prediction(
     canvas: HtmlCanvasElement,
+    names: Vec<String>,
     targets: &[f32],
+    target_lengths: &[u32],
     predictions: &[f32],
+    prediction_lengths: &[u32],
     selected: Option<usize>,
     inputs: &[f32],
     channels: usize,
@@ -562,6 +633,24 @@ pub fn draw_memory_prediction(
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
+    let (mut t, mut p) = (0, 0);
+    let mut runs = Vec::new();
+    for ((name, &tn), &pn) in names.iter().zip(target_lengths).zip(prediction_lengths) {
+        let (tn, pn) = (tn as usize, pn as usize);
+        let (Some(targets), Some(predictions)) =
+            (targets.get(t..t + tn), predictions.get(p..p + pn))
+        else {
+            return Err(JsError::new(
+                "drawMemoryPrediction: lengths exceed the values given",
+            ));
+        };
+        runs.push(plot::ScatterRun {
+            name,
+            targets,
+            predictions,
+        });
+        (t, p) = (t + tn, p + pn);
+    }
     let window = (!inputs.is_empty() && channels > 0).then_some(plot::WindowInputs {
         values: inputs,
         channels,
@@ -569,8 +658,7 @@ pub fn draw_memory_prediction(
     drawn(plot::draw_memory_prediction(
         &cleared_area(canvas, &theme)?,
         &theme,
-        targets,
-        predictions,
+        &runs,
         selected,
         window,
     ))

@@ -15,8 +15,9 @@ export async function start({ webgpu = false } = {}) {
   const args = [
     '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync',
-    // window.gc(), so the soak test reads the heap after a full collection.
-    '--js-flags=--expose-gc',
+    // window.gc(), so the soak test reads the heap after a full collection, and exact heap figures
+    // (without it performance.memory is rounded and cached for a while).
+    '--js-flags=--expose-gc', '--enable-precise-memory-info',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args, headless: true });

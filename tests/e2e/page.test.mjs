@@ -82,7 +82,7 @@ test('a shared URL restores its configuration and the diagram follows it', async
   const page = await browser.page('/?hidden=8&layers=3&cell=pytorch&lr=0.005&dropout=0&window=12&epochs=40&seed=7');
   await ready(page);
   const values = await page.$$eval('.settings [name]:not([name="preset"])', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
-  assert.deepEqual(values, { task: 'sine', hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', split: '0', samples: '1000', noise: '0.1', epochs: '40', seed: '7' });
+  assert.deepEqual(values, { task: 'sine', hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', split: '0', samples: '1000', noise: '0.1', epochs: '40', seed: '7', compare: '' });
   assert.equal(await page.$$eval('#architecture svg [data-block="layer"]', (g) => g.length), 3);
   assert.match(await page.textContent('#equations'), /nt = tanh/);
   // Changing a control updates the URL, and reloading that URL restores it.

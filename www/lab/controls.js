@@ -30,18 +30,19 @@ const SETTINGS = {
  * gates move far from 0.5 and every unit can be read. */
 const PRESETS = [
   { value: 'readable', text: 'gates you can read: 1 layer × 4 units, no dropout, lr 0.03', query: 'hidden=4&layers=1&dropout=0&lr=0.03&epochs=300' },
-  { value: 'tutorial', text: 'the tutorial: 2 layers × 32 units', query: 'hidden=32&layers=2&dropout=0.1&lr=0.01&window=10&points=1000&epochs=100&seed=42' },
+  { value: 'tutorial', text: 'the tutorial: 2 layers × 32 units', query: 'task=sine&hidden=32&layers=2&dropout=0.1&lr=0.01&window=10&points=1000&epochs=100&seed=42&split=0&compare=' },
+  { value: 'race', text: 'race: RNN vs GRU vs LSTM on the adding problem', query: 'task=adding&hidden=32&layers=1&dropout=0.1&lr=0.01&window=60&samples=1000&epochs=300&seed=42&compare=rnn,cho,lstm' },
 ];
 
 /** The names a `controls` option may list. */
-export const CONTROL_NAMES = [...BUTTONS, ...FILE_BUTTONS, 'preset', ...Object.keys(SETTINGS)];
+export const CONTROL_NAMES = [...BUTTONS, ...FILE_BUTTONS, 'preset', ...Object.keys(SETTINGS), 'compare'];
 /** What an embedded lab shows when its `controls` are not given: no file buttons. */
 export const EMBED_CONTROLS = CONTROL_NAMES.filter((c) => !FILE_BUTTONS.includes(c));
 
 /**
  * Builds the bar. `ctx`: {id(name), on(target, type, fn), shown: [names], keyboard};
- * `actions`: {step, togglePlay, reset, save, savePth, load(file), change(name, value), preset(query)}.
- * Returns {element, setPlaying(playing), syncInputs(config)}.
+ * `actions`: {step, togglePlay, reset, save, savePth, load(file), change(name, value), preset(query),
+ * compare(text)}. Returns {element, setPlaying(playing), syncInputs(config), setCompare(text)}.
  */
 export function mountControls(ctx, actions) {
   const buttons = {
@@ -100,6 +101,14 @@ export function mountControls(ctx, actions) {
     ctx.on(input, 'change', () => actions.change(name, input.value));
   }
 
+  // Compare mode's runs: cells, each optionally with its own fields (compare.rs reads the text).
+  let compareInput = null;
+  if (ctx.shown.includes('compare')) {
+    compareInput = el('input', { name: 'compare', id: ctx.id('cfg-compare'), type: 'text', placeholder: 'e.g. rnn,cho,lstm', spellcheck: 'false', autocomplete: 'off' });
+    settings.append(el('label', { class: 'compare', title: 'up to 4 runs side by side on the same data and seed: cell names, each optionally with :hidden=…:layers=…:lr=…:dropout=…:window=… (empty: one run)' }, [el('span', { text: 'compare runs' }), compareInput]));
+    ctx.on(compareInput, 'change', () => actions.compare(compareInput.value));
+  }
+
   if (ctx.keyboard) {
     // The shortcuts work whatever has focus (a button just clicked too: Space plays, it does not press
     // the focused button again), except where the key edits a value: text fields, selects, sliders.
@@ -117,6 +126,15 @@ export function mountControls(ctx, actions) {
     setPlaying(playing) {
       buttons.play.textContent = playing ? 'Pause ❚❚' : 'Play ▶';
       buttons.play.setAttribute('aria-pressed', String(playing));
+    },
+    /** Shows the compare list in use. */
+    setCompare(text) {
+      if (compareInput) compareInput.value = text;
+      // Each run of a comparison names its own cell.
+      if (inputs.cell) {
+        inputs.cell.disabled = Boolean(text);
+        inputs.cell.title = text ? 'each run names its cell in "compare runs"' : '';
+      }
     },
     /** Shows the config's values, and only the fields its task reads. */
     syncInputs(config) {

@@ -11,7 +11,7 @@
 // store.js (what the run reported), view.js (one lab: draws the run), controls.js, status.js and
 // panels/ (one file per panel).
 import { wasmReady, core } from './core.js';
-import { PAGE_KEYS, pageOptions, optionsToQuery } from './options.js';
+import { PAGE_KEYS, pageOptions, optionsToQuery, compareText } from './options.js';
 import { LabView } from './view.js';
 
 export { PAGE_KEYS, PANELS, CONTROLS, optionsToQuery } from './options.js';
@@ -25,10 +25,10 @@ function handle(lab) {
     reset: () => lab.reset(),
     setLearningRate: (lr) => lab.setLearningRate(lr),
     /** The run as GRU Lab weights-file text (also offered as a download). */
-    saveWeights: () => lab.saveWeights(),
-    savePth: () => lab.savePth(),
+    saveWeights: (options) => lab.saveWeights(options),
+    savePth: (options) => lab.savePth(options),
     /** Starts over from weights-file text or .pth bytes; resolves false (with a message shown) for a bad file. */
-    loadWeights: (file) => lab.loadWeights(file),
+    loadWeights: (file, options) => lab.loadWeights(file, options),
     /** Trains on your own series (task csv): `text` is a CSV file's text or pasted values (a header line
      * allowed), `column` a header name or a 1-based number (default: the first numeric column). Resolves
      * true, or false with the reason (line, column, problem) shown; the run is unchanged then. */
@@ -39,6 +39,17 @@ function handle(lab) {
     onEpoch: (cb) => lab.onEpoch(cb),
     /** Every epoch's report only: {epoch, loss, lr, gradNorm, ms, backend, gradientFlow}. Free for Play. */
     onReport: (cb) => lab.onReport(cb),
+    /** Compare mode: trains `runs` side by side on the same data and seed, `[{cell: 'rnn'}, {cell: 'lstm',
+     * hidden: 16}]` or `'rnn,lstm:hidden=16'` (empty: one run again); bad parts are shown and left out. */
+    compare: (runs) => lab.setCompare(compareText(runs)),
+    /** Every run (one outside compare mode): {label, config, epoch, losses, valLosses, error}. */
+    get runs() {
+      return lab.lanes.map((l) => ({
+        label: l.label, config: { ...l.config }, epoch: l.store.epoch,
+        losses: Array.from(l.store.losses.values()), valLosses: Array.from(l.store.valLosses.values()),
+        error: l.error ? { kind: l.error.kind, message: l.error.message } : null,
+      }));
+    },
     destroy: () => lab.destroy(),
     /** Epochs reported so far (the counter). */
     get epoch() { return lab.store.epoch; },
@@ -52,7 +63,7 @@ function handle(lab) {
     /** Bytes of the training worker's wasm memory. */
     workerMemory: () => lab.run.memory(),
     get config() { return { ...lab.config }; },
-    get backend() { return lab.backendName; },
+    get backend() { return lab.lane.backendName; },
   };
 }
 
@@ -71,6 +82,12 @@ export async function mount(element, options = {}) {
   const page = pageOptions(text, errors);
   const validated = core.applyQuery(undefined, text, PAGE_KEYS);
   errors.push(...validated.errors.map((e) => e.message));
+  if (page.compare) {
+    // Each run of a comparison is validated like the config; the runs kept are the ones that passed.
+    const compared = core.compareRuns(validated.config, page.compare);
+    errors.push(...compared.errors.map((e) => e.message));
+    page.compare = compared.text;
+  }
   if (strict && errors.length) throw new Error(errors.join('\n'));
   const lab = new LabView(element, validated.config, page, { ids, syncUrl, keyboard });
   if (errors.length) lab.status.showError(`${errors.join('\n')}\nUsing the default for each of these.`);

@@ -5,10 +5,10 @@ import { PANEL_IDS } from './panels/index.js';
 import { CONTROL_NAMES, EMBED_CONTROLS } from './controls.js';
 
 /** Query keys that belong to the page, not to the model config. */
-export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample'];
+export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample', 'compare'];
 export const PANELS = PANEL_IDS;
 export const CONTROLS = CONTROL_NAMES;
-const CONFIG_FIELDS = ['hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed'];
+const CONFIG_FIELDS = ['task', 'hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed', 'split', 'samples', 'noise'];
 const BACKENDS = ['auto', 'webgpu', 'ndarray'];
 /** Options of `mount` that are not in a query: how the lab binds to the page around it. */
 const MOUNT_ONLY = ['ids', 'syncUrl'];
@@ -27,7 +27,9 @@ function parseList(name, value, allowed) {
 /** Reads the page keys of a query string. Bad values become messages in `errors`; defaults stay. */
 export function pageOptions(query, errors) {
   const params = new URLSearchParams(query);
-  const page = { backend: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0 };
+  // compare: the runs of compare mode as written (`rnn,cho,lstm`); Rust reads them against the config
+  // (core.compareRuns), so its bad parts are reported with the config's.
+  const page = { backend: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0, compare: params.get('compare') || '' };
   const backend = params.get('backend');
   if (backend !== null) {
     if (BACKENDS.includes(backend)) page.backend = backend;
@@ -52,6 +54,19 @@ export function pageOptions(query, errors) {
   return page;
 }
 
+/** The `compare` option as its query text: a string as it is, or a list of runs, each a cell name or
+ * `{cell, hidden?, layers?, lr?, dropout?, window?}`. */
+export function compareText(value) {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) throw new Error(`option "compare" has type ${typeof value}: compare must be a list of runs like [{cell: 'rnn'}, {cell: 'cho'}] or a string like "rnn,cho"`);
+  return value.map((run, i) => {
+    if (typeof run === 'string') return run;
+    if (!run || typeof run !== 'object') throw new Error(`option "compare": run ${i + 1} must be a cell name or an object like {cell: 'lstm', hidden: 16}`);
+    const { cell = '', ...fields } = run;
+    return [String(cell), ...Object.entries(fields).map(([k, v]) => `${k}=${v}`)].join(':');
+  }).join(',');
+}
+
 /** Turns JS API options into a query string; unknown options or wrong types throw a named Error. */
 export function optionsToQuery(options = {}) {
   const known = [...CONFIG_FIELDS, ...PAGE_KEYS, ...MOUNT_ONLY];
@@ -65,6 +80,8 @@ export function optionsToQuery(options = {}) {
       params.set(key, parseList(key, value, key === 'panels' ? PANELS : CONTROLS).join(','));
     } else if (key === 'embed') {
       params.set(key, value ? '1' : '0');
+    } else if (key === 'compare') {
+      params.set(key, compareText(value));
     } else {
       if (typeof value !== 'number' && typeof value !== 'string') {
         throw new Error(`option "${key}" has type ${typeof value}: ${key} must be a number or a string`);

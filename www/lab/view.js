@@ -1,13 +1,12 @@
-// One lab on the page: the view of one run. It owns the controls, the status line and the panels, keeps
-// the run's reports in a Store, and draws at most once per animation frame (30 a second while
-// playing), only what changed. While playing, the run trains ahead on its own; the view asks for the
+// One lab on the page: the view of its runs (lane.js: one run, or up to four in compare mode). It owns
+// the controls, the status line and the panels, and draws at most once per animation frame (30 a second
+// while playing), only what changed. While playing, the run trains ahead on its own; the view asks for the
 // heavy snapshot (predictions, gates) of the newest epoch when the previous one has been drawn, spaced
 // so that it costs training at most a tenth of its time. Step trains one epoch and draws it before it
 // resolves.
 import { core } from './core.js';
 import { el, download } from './dom.js';
-import { Run } from './run.js';
-import { Store } from './store.js';
+import { Lane } from './lane.js';
 import { mountControls } from './controls.js';
 import { mountSeriesBox } from './series.js';
 import { mountStatus } from './status.js';
@@ -15,10 +14,6 @@ import { PANEL_MODULES } from './panels/index.js';
 import { ALL_CHANGES } from './changes.js';
 import { PAGE_KEYS } from './options.js';
 
-/** While playing, the next snapshot is asked for no sooner than this many times the last snapshot's
- * cost (its evaluation in the worker and its drawing here) after it arrived: snapshots then take at
- * most ~1/10 of the time, and training keeps the rest. */
-const SNAPSHOT_SPACING = 10;
 /** While playing, the lab draws at most every this many ms (30 frames a second): every frame it
  * skips leaves the CPU (and the compositor's) to training. */
 const PLAY_FRAME_MS = 1000 / 30 - 2;
@@ -26,6 +21,12 @@ const PLAY_FRAME_MS = 1000 / 30 - 2;
 const MEASURES_KEPT = 250;
 /** Main-thread milliseconds a frame may spend drawing before the remaining panels wait a frame. */
 const FRAME_BUDGET_MS = 4;
+
+/** A query string with the compare list left readable (`compare=rnn,lstm:hidden=16`): its commas,
+ * colons and equals signs are safe in a query value. */
+function readableCompare(params) {
+  return params.toString().replace(/(^|&)compare=([^&]*)/, (_, lead, value) => `${lead}compare=${value.replace(/%2C/gi, ',').replace(/%3A/gi, ':').replace(/%3D/gi, '=')}`);
+}
 
 export class LabView {
   constructor(root, config, page, opts) {
@@ -37,33 +38,56 @@ export class LabView {
     this.playing = false;
     this.busy = false;
     this.destroyed = false;
-    this.crashed = false;
     /** Bumped by every restart: answers that belong to an older run are dropped. */
     this.generation = 0;
-    this.created = false;
     this.epochListeners = [];
     this.reportListeners = [];
     this.playWaiters = [];
-    this.store = new Store();
-    /** The learning rate the next epoch uses (the status line shows it). */
-    this.lr = config.lr;
+    /** The runs: one, or those of a comparison (page.compare); `chosen` is the one whose gates,
+     * gradients and status line are shown. */
+    this.lanes = [];
+    this.chosen = 0;
     this.frame = 0;
     this.renderedAt = 0;
     this.measures = 0;
-    this.snapshotInFlight = false;
-    this.nextSnapshotAt = 0;
     /** Main-thread ms the snapshot panels took to draw the last snapshot. */
     this.snapshotDrawMs = 0;
     /** The epoch of the oldest snapshot on screen (each snapshot panel knows its own). */
     this.drawnEpoch = 0;
     this.dark = window.matchMedia('(prefers-color-scheme: dark)');
     this.cleanup = [];
-    this.run = new Run({
-      onReport: (msg) => this.received(msg),
-      onStopped: (msg) => this.stopped(msg),
-      onFailure: (message) => this.fail({ kind: 'error', message }),
-    });
     this.build();
+  }
+
+  /** The chosen run (the lone one outside compare mode). */
+  get lane() {
+    return this.lanes[this.chosen];
+  }
+
+  get run() {
+    return this.lane.run;
+  }
+
+  get store() {
+    return this.lane.store;
+  }
+
+  /** Whether the lab compares several runs. */
+  get comparing() {
+    return this.lanes.length > 1;
+  }
+
+  /** Makes `count` lanes, reusing the workers it has. */
+  ensureLanes(count) {
+    while (this.lanes.length > count) this.lanes.pop().run.terminate();
+    while (this.lanes.length < count) {
+      this.lanes.push(new Lane(this.lanes.length, {
+        onReport: (lane, msg) => this.received(lane, msg),
+        onStopped: (lane, msg) => this.stopped(lane, msg),
+        onFailure: (lane, message) => this.fail(lane, { kind: 'error', message }),
+      }));
+    }
+    this.chosen = Math.min(this.chosen, count - 1);
   }
 
   // ---------------------------------------------------------------- building
@@ -83,6 +107,7 @@ export class LabView {
       load: (file) => this.loadWeights(file),
       change: (name, value) => this.changeField(name, value),
       preset: (query) => this.applyQuery(query),
+      compare: (text) => this.setCompare(text),
     });
     // The csv task's data box goes with the task control.
     this.seriesBox = this.page.controls.includes('task')
@@ -117,6 +142,8 @@ export class LabView {
         return { section: section(panel, el('div', { class: 'canvas-box' }, [canvas])), canvas };
       },
       view: () => this.viewState(),
+      /** Compare mode: shows run `index`'s gates, gradients and status. */
+      chooseRun: (index) => this.chooseRun(index),
       /** Asks for a frame in which the panels redraw for `kinds` (../changes.js). */
       invalidate: (...kinds) => this.invalidate(...kinds),
       selectSample: (sample) => this.selectSample(sample),
@@ -165,11 +192,15 @@ export class LabView {
 
   // ---------------------------------------------------------------- drawing
   viewState() {
+    const lane = this.lane;
     return {
-      config: this.config,
-      series: this.series,
-      store: this.store,
-      snapshot: this.store.snapshot,
+      config: lane.config,
+      series: lane.series,
+      store: lane.store,
+      snapshot: lane.store.snapshot,
+      /** Every run (one outside compare mode): {index, label, config, parameters, series, store, error, row()}. */
+      runs: this.lanes,
+      chosen: this.chosen,
       sample: this.sample,
       playing: this.playing,
       dark: this.dark.matches,
@@ -190,7 +221,7 @@ export class LabView {
   render({ all = false } = {}) {
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
-    if (this.destroyed || !this.series) return;
+    if (this.destroyed || !this.lanes.length || !this.lane.series) return;
     const started = performance.now();
     const lastEpoch = this.store.epoch >= this.config.epochs;
     if (this.playing && !all && !lastEpoch && started - this.renderedAt < PLAY_FRAME_MS) {
@@ -199,7 +230,7 @@ export class LabView {
     }
     this.renderedAt = started;
     const latest = this.store.latest();
-    this.status.setProgress(latest, this.lr);
+    this.status.setProgress(latest, this.lane.lr);
     this.status.announce(latest, this.playing, this.config.epochs);
     const view = this.viewState();
     const drawn = [];
@@ -239,59 +270,57 @@ export class LabView {
     this.requestSnapshot();
   }
 
-  /** Asks the run for a snapshot when the one on screen is older than the newest epoch, or of another
-   * window; one at a time, and spaced while playing. */
+  /** Asks each run for a snapshot when the one on screen is older than its newest epoch, or of another
+   * window; one at a time per run, and spaced while playing. */
   requestSnapshot() {
-    if (this.snapshotInFlight || !this.created || this.busy || this.destroyed) return;
-    const snap = this.store.snapshot;
-    const stale = !snap || snap.epoch < this.store.epoch || snap.sample !== this.sample;
-    if (!stale) return;
-    if (this.playing && this.epochListeners.length) return; // every report brings its own snapshot
-    if (this.playing && performance.now() < this.nextSnapshotAt) return; // the next report asks again
+    if (this.busy || this.destroyed) return;
+    // While playing with an onEpoch listener, every report brings its own snapshot.
+    if (this.playing && this.epochListeners.length) return;
     const generation = this.generation;
-    const sample = this.sample;
-    this.snapshotInFlight = true;
-    this.run.snapshot(sample).then((next) => {
-      this.snapshotInFlight = false;
-      if (this.destroyed) return;
-      // An answer for an older run: drop it, and ask again for the run now on screen.
-      if (generation !== this.generation) return this.invalidate();
-      this.nextSnapshotAt = performance.now() + SNAPSHOT_SPACING * (next.ms + this.snapshotDrawMs);
-      this.store.setSnapshot(next, sample);
-      this.invalidate('snapshot');
-    }, (e) => {
-      this.snapshotInFlight = false;
-      if (this.destroyed) return;
-      if (generation === this.generation) this.fail(e);
-      else this.invalidate();
-    });
+    for (const lane of this.lanes) {
+      lane.refresh(this.sample, { playing: this.playing, drawMs: this.snapshotDrawMs }).then((arrived) => {
+        if (this.destroyed) return;
+        // An answer for an older run was dropped: ask again for the run now on screen.
+        if (arrived || generation !== this.generation) this.invalidate(...(arrived ? ['snapshot'] : []));
+      }, (e) => {
+        if (!this.destroyed && generation === this.generation) this.fail(lane, e);
+      });
+    }
   }
 
   // ---------------------------------------------------------------- the run's messages
-  /** One epoch of Play arrived. */
-  received({ report, backend, snapshot }) {
-    if (backend) this.switchedBackend(backend);
-    this.store.push(report);
-    this.lr = report.lr;
-    if (snapshot) this.store.setSnapshot(snapshot, this.sample);
-    this.emit(report, snapshot);
+  /** One epoch of Play arrived from `lane`. */
+  received(lane, { report, backend, snapshot }) {
+    if (backend) this.switchedBackend(lane, backend);
+    lane.push(report, snapshot, this.sample);
+    this.emit(lane, report, snapshot);
     this.invalidate('reports', ...(snapshot ? ['snapshot'] : []));
   }
 
-  /** Play ended on its own: all epochs done, or an error. */
-  stopped({ error }) {
-    this.setPlaying(false);
-    if (error) this.fail(error);
+  /** `lane`'s Play ended on its own: all epochs done, or an error. Play ends when every run has. */
+  stopped(lane, { error }) {
+    lane.playing = false;
+    if (error) this.fail(lane, error);
+    if (!this.lanes.some((l) => l.playing)) this.setPlaying(false);
     this.invalidate();
   }
 
-  /** A typed error from the run (run.js, RunError) as the learner reads it. */
-  fail(e) {
+  /** A typed error from `lane`'s run (run.js, RunError) as the learner reads it. In compare mode the
+   * run stops alone: the others go on, and its row in the table says why. */
+  fail(lane, e) {
+    lane.playing = false;
+    lane.error = e;
+    if (e.kind === 'crash') lane.crashed = true;
+    if (this.comparing) {
+      this.status.showError(`${lane.label}: ${e.kind === 'diverged' ? `${e.message}. This run stopped; the others go on (lower its lr and press Reset to run it again).` : e.message}`);
+      if (!this.lanes.some((l) => l.playing)) this.setPlaying(false);
+      this.invalidate('reports');
+      return;
+    }
     this.setPlaying(false);
     if (e.kind === 'diverged') {
       this.status.showError(`${e.message}. The weights and history from before that epoch are kept: lower the learning rate and press Step to go on, or Reset.`);
     } else if (e.kind === 'crash') {
-      this.crashed = true;
       this.status.showError(`The training worker crashed (${e.message}). Press Reset to start a new one; your settings are kept in the URL.`);
     } else {
       this.status.showError(e.message);
@@ -300,14 +329,16 @@ export class LabView {
 
   /** WebGPU failed mid-run and the worker went on on ndarray from the last finished epoch: say so (the
    * store drops any epoch after that one when the retrained epoch arrives). */
-  switchedBackend(name) {
-    this.backendName = name;
+  switchedBackend(lane, name) {
+    lane.backendName = name;
     this.status.setBackend(name, true);
     this.status.showError(`WebGPU stopped working, so training moved to the CPU: ${name}.`);
   }
 
-  emit(report, snapshot) {
-    const event = { epoch: report.epoch, loss: report.loss, valLoss: report.val_loss ?? null, lr: report.lr, gradNorm: report.grad_norm, ms: report.ms, backend: this.backendName, gradientFlow: report.gradient_flow };
+  /** Tells the listeners about `lane`'s epoch; in compare mode `run` is the run's index. */
+  emit(lane, report, snapshot) {
+    const event = { epoch: report.epoch, loss: report.loss, valLoss: report.val_loss ?? null, lr: report.lr, gradNorm: report.grad_norm, ms: report.ms, backend: lane.backendName, gradientFlow: report.gradient_flow };
+    if (this.comparing) Object.assign(event, { run: lane.index, label: lane.label });
     for (const listener of this.reportListeners) {
       try { listener({ ...event }); } catch (e) { console.warn('onReport listener failed', e); }
     }
@@ -325,35 +356,61 @@ export class LabView {
     await this.restart();
   }
 
-  /** Starts a fresh run of the current config (or keeps the just-loaded one); answers of older runs
-   * are dropped. */
+  /** The runs of the current config: those of `page.compare` (bad parts reported), or the one. */
+  runSpecs() {
+    if (!this.page.compare) return [{ config: this.config, label: '', parameters: core.applyQuery(this.config, '', PAGE_KEYS).parameters }];
+    const result = core.compareRuns(this.config, this.page.compare);
+    if (result.errors.length) this.status.showError(result.errors.map((e) => e.message).join('\n'));
+    this.page.compare = result.text;
+    if (!result.runs.length) return this.runSpecs();
+    return result.runs;
+  }
+
+  /** Starts a fresh run of the current config (every run of a comparison), or keeps the just-loaded
+   * one; answers of older runs are dropped. */
   async restart({ loaded = false } = {}) {
     const generation = ++this.generation;
     this.setPlaying(false);
-    this.created = false;
-    this.store = new Store();
-    this.lr = this.config.lr;
-    this.series = core.dataset(this.config);
-    this.sample = Math.min(this.sample, this.series.samples - 1);
-    if (this.seriesBox) this.seriesBox.sync(this.config, this.series);
+    const specs = loaded ? [{ config: this.config, label: '', parameters: 0 }] : this.runSpecs();
+    this.ensureLanes(specs.length);
+    const started = specs.map((spec, i) => this.lanes[i].start(spec.config, { ...spec, backend: this.page.backend, loaded }));
+    this.sample = Math.min(this.sample, ...this.lanes.map((l) => l.series.samples - 1));
+    if (this.seriesBox) this.seriesBox.sync(this.config, this.lane.series);
+    this.controls.setCompare(this.page.compare);
     const validated = core.applyQuery(this.config, '', PAGE_KEYS);
     this.status.setConfig({
       epochs: this.config.epochs,
-      parameters: validated.parameters,
+      parameters: this.comparing ? this.lane.parameters : validated.parameters,
       fullHref: `${new URL('../../index.html', import.meta.url).pathname}?${this.query()}`,
     });
     this.invalidate(...ALL_CHANGES);
-    if (!loaded) {
-      this.startup = this.run.create(this.config, this.page.backend);
-      const created = await this.startup;
-      if (generation !== this.generation) return;
-      this.backendName = created.backend;
-      this.status.setBackend(created.backend, false);
-    }
-    this.created = true;
+    this.startup = Promise.all(started);
+    const created = await this.startup;
+    if (generation !== this.generation) return;
+    this.status.setBackend(created[this.chosen].backend, false);
     this.invalidate();
   }
 
+  /** Compare mode: shows run `index`'s gates, gradients and status line. */
+  chooseRun(index) {
+    if (index < 0 || index >= this.lanes.length || index === this.chosen) return;
+    this.chosen = index;
+    this.status.setConfig({ epochs: this.config.epochs, parameters: this.lane.parameters, fullHref: `${new URL('../../index.html', import.meta.url).pathname}?${this.query()}` });
+    if (this.lane.backendName) this.status.setBackend(this.lane.backendName, false);
+    this.invalidate(...ALL_CHANGES);
+  }
+
+  /** Compares the runs `text` lists (`rnn,cho,lstm`, or `lstm:hidden=16`; empty: one run again). */
+  async setCompare(text) {
+    await this.pause();
+    this.status.clearMessage();
+    this.page.compare = String(text ?? '').trim();
+    this.syncUrl();
+    await this.restart();
+  }
+
+  /** Trains one epoch of every run (together: each in its own worker) and draws it. A run that
+   * fails stops alone in compare mode; resolves whether any run trained. */
   async step() {
     if (this.busy || this.destroyed) return false;
     this.busy = true;
@@ -364,21 +421,29 @@ export class LabView {
         this.status.showError(`all ${this.config.epochs} epochs done: raise epochs or press Reset`);
         return false;
       }
-      await this.startup;
+      try {
+        await this.startup;
+      } catch (e) {
+        if (generation === this.generation) this.fail(this.lane, e);
+        return false;
+      }
       if (generation !== this.generation) return false;
-      const result = await this.run.step(this.sample);
+      // In a comparison a run that failed stays stopped until Reset; a lone run may go on.
+      const live = this.comparing ? this.lanes.filter((l) => !l.error) : this.lanes;
+      const results = await Promise.allSettled(live.map((lane) => lane.step(this.sample)));
       if (generation !== this.generation) return false;
-      if (result.backend) this.switchedBackend(result.backend);
-      this.store.push(result.report);
-      this.lr = result.report.lr;
-      this.store.setSnapshot(result.snapshot, this.sample);
-      this.emit(result.report, result.snapshot);
+      let trained = false;
+      results.forEach((r, i) => {
+        const lane = live[i];
+        if (r.status === 'rejected') return this.fail(lane, r.reason);
+        lane.error = null;
+        trained = true;
+        if (r.value.backend) this.switchedBackend(lane, r.value.backend);
+        this.emit(lane, r.value.report, r.value.snapshot);
+      });
       this.invalidate('reports', 'snapshot');
       this.render({ all: true });
-      return true;
-    } catch (e) {
-      if (generation === this.generation) this.fail(e);
-      return false;
+      return trained;
     } finally {
       this.busy = false;
     }
@@ -399,7 +464,16 @@ export class LabView {
     } catch {
       this.setPlaying(false);
     }
-    if (generation === this.generation && this.playing) this.run.play(this.playOptions());
+    if (generation === this.generation && this.playing) {
+      // A run stopped by an error in a comparison stays stopped; every other run plays.
+      const live = this.lanes.filter((l) => !(this.comparing && l.error));
+      for (const lane of live) {
+        lane.playing = true;
+        lane.error = null;
+        lane.run.play(this.playOptions());
+      }
+      if (!live.length) this.setPlaying(false);
+    }
     return ended;
   }
 
@@ -412,11 +486,14 @@ export class LabView {
     if (!this.playing) return;
     this.setPlaying(false);
     const generation = this.generation;
-    try {
-      await this.run.pause();
-    } catch {
-      // a worker that is gone has stopped too
-    }
+    await Promise.all(this.lanes.map(async (lane) => {
+      lane.playing = false;
+      try {
+        await lane.run.pause();
+      } catch {
+        // a worker that is gone has stopped too
+      }
+    }));
     if (generation === this.generation) this.invalidate();
   }
 
@@ -430,9 +507,11 @@ export class LabView {
 
   async reset() {
     this.status.clearMessage();
-    if (this.crashed) {
-      this.crashed = false;
-      this.run.startWorker();
+    for (const lane of this.lanes) {
+      if (lane.crashed) {
+        lane.crashed = false;
+        lane.run.startWorker();
+      }
     }
     await this.restart();
   }
@@ -444,8 +523,11 @@ export class LabView {
     this.controls.syncInputs(this.config);
     this.syncUrl();
     await this.startup;
-    await this.run.setLearningRate(this.config.lr);
-    this.lr = this.config.lr;
+    // Every run of a comparison takes the new rate.
+    await Promise.all(this.lanes.map(async (lane) => {
+      await lane.run.setLearningRate(this.config.lr);
+      lane.lr = this.config.lr;
+    }));
     this.invalidate();
   }
 
@@ -499,6 +581,7 @@ export class LabView {
    * restarts the run, a bad one is refused with its message and the run goes on. */
   async applyQuery(query) {
     const result = core.applyQuery(this.config, query, PAGE_KEYS);
+    const compare = new URLSearchParams(query).get('compare');
     if (result.errors.length) {
       this.status.showError(result.errors.map((e) => e.message).join('\n'));
       this.controls.syncInputs(this.config);
@@ -506,6 +589,7 @@ export class LabView {
     }
     this.status.clearMessage();
     this.config = result.config;
+    if (compare !== null) this.page.compare = compare;
     this.controls.syncInputs(this.config);
     this.syncUrl();
     await this.restart();
@@ -518,11 +602,19 @@ export class LabView {
   }
 
   // ---------------------------------------------------------------- files
-  /** Downloads the current weights as a GRU Lab weights file; returns its text. */
-  async saveWeights() {
+  /** The lane a file call means: `run` (compare mode), else the chosen one. */
+  laneOf(run) {
+    if (run === undefined || run === null) return this.lane;
+    const lane = this.lanes[run];
+    if (!lane) throw new Error(`run = ${run} is not allowed: run must be an integer from 0 to ${this.lanes.length - 1}`);
+    return lane;
+  }
+
+  /** Downloads run `run`'s (default: the shown run's) weights as a GRU Lab weights file; returns its text. */
+  async saveWeights({ run } = {}) {
     try {
       await this.startup;
-      const text = await this.run.save();
+      const text = await this.laneOf(run).run.save();
       download(new Blob([text], { type: 'application/json' }), 'gru-lab-weights.json');
       return text;
     } catch (e) {
@@ -531,12 +623,13 @@ export class LabView {
     }
   }
 
-  /** Downloads the current weights as a PyTorch .pth state_dict; returns its bytes. */
-  async savePth() {
+  /** Downloads run `run`'s weights as a PyTorch .pth state_dict; returns its bytes. */
+  async savePth({ run } = {}) {
     try {
       await this.startup;
-      const bytes = await this.run.savePth();
-      download(new Blob([bytes], { type: 'application/octet-stream' }), `gru-lab-${this.config.cell}.pth`);
+      const lane = this.laneOf(run);
+      const bytes = await lane.run.savePth();
+      download(new Blob([bytes], { type: 'application/octet-stream' }), `gru-lab-${lane.config.cell}.pth`);
       return bytes;
     } catch (e) {
       this.status.showError(`saving failed: ${e.message}`);
@@ -545,8 +638,13 @@ export class LabView {
   }
 
   /** Starts over from a weights file (GRU Lab JSON text, or a PyTorch .pth as an ArrayBuffer or typed
-   * array); a bad file is refused with its reason and the run goes on. */
-  async loadWeights(file) {
+   * array); a bad file is refused with its reason and the run goes on. In compare mode `run` says which
+   * run the file starts again: that run takes the file's config, the others go on as they are. */
+  async loadWeights(file, { run } = {}) {
+    if (this.comparing && (run === undefined || run === null)) {
+      this.status.showError('in compare mode a weights file starts one run again: say which (loadWeights(file, {run: 1})), or clear the compare field. The runs are unchanged.');
+      return false;
+    }
     if (this.busy) {
       this.status.showError('wait for the running epoch to finish, then load the file again');
       return false;
@@ -554,12 +652,19 @@ export class LabView {
     await this.pause();
     try {
       await this.startup;
+      const lane = this.laneOf(run);
       const bytes = ArrayBuffer.isView(file) ? file.slice().buffer : file instanceof ArrayBuffer ? file.slice(0) : null;
       if (typeof file !== 'string' && !bytes) {
         throw new Error(`loadWeights takes the text of a GRU Lab weights file or the bytes of a .pth file, not ${typeof file}`);
       }
-      const config = await this.run.load(bytes || file);
+      const config = await lane.run.load(bytes || file);
       this.status.clearMessage();
+      if (this.comparing) {
+        const parameters = core.applyQuery(config, '', PAGE_KEYS).parameters;
+        await lane.start(config, { label: `${lane.label} (file)`, parameters, loaded: true });
+        this.invalidate(...ALL_CHANGES);
+        return true;
+      }
       this.config = config;
       this.controls.syncInputs(this.config);
       this.syncUrl();
@@ -575,14 +680,16 @@ export class LabView {
   query() {
     const params = new URLSearchParams(core.applyQuery(this.config, '', PAGE_KEYS).query);
     if (this.page.backend !== 'auto') params.set('backend', this.page.backend);
-    return params.toString();
+    if (this.page.compare) params.set('compare', this.page.compare);
+    return readableCompare(params);
   }
 
   syncUrl() {
     if (!this.opts.syncUrl) return;
     const params = new URLSearchParams(window.location.search);
     for (const [k, v] of new URLSearchParams(this.query())) params.set(k, v);
-    history.replaceState(null, '', `${window.location.pathname}?${params}`);
+    if (!this.page.compare) params.delete('compare');
+    history.replaceState(null, '', `${window.location.pathname}?${readableCompare(params)}`);
   }
 
   /** Subscribes `listener` to every epoch with every field (predictions and gates included): while
@@ -597,12 +704,15 @@ export class LabView {
   }
 
   subscribe(list, listener) {
+    const replay = () => {
+      for (const lane of this.lanes) if (lane.playing) lane.run.play(this.playOptions());
+    };
     list.push(listener);
-    if (this.playing) this.run.play(this.playOptions());
+    replay();
     return () => {
       const i = list.indexOf(listener);
       if (i >= 0) list.splice(i, 1);
-      if (this.playing) this.run.play(this.playOptions());
+      replay();
     };
   }
 
@@ -612,7 +722,7 @@ export class LabView {
     this.generation++;
     this.setPlaying(false);
     if (this.frame) cancelAnimationFrame(this.frame);
-    this.run.terminate();
+    for (const lane of this.lanes) lane.run.terminate();
     for (const undo of this.cleanup) undo();
     this.root.replaceChildren();
     this.root.classList.remove('gru-lab', 'embed');

@@ -6,6 +6,7 @@
 // `ctx` is what a panel may use of the lab (view.js, panelContext).
 import prediction from './prediction.js';
 import loss from './loss.js';
+import runs from './runs.js';
 import gates from './gates.js';
 import architecture from './architecture.js';
 import equations from './equations.js';
@@ -14,7 +15,7 @@ import gradients from './gradients.js';
 
 // The cell's picture and its equations come right after the heatmaps: on a wide lab they sit beside
 // them (lab.css), so hovering a heatmap lights its block and its equation in view. The gradient through
-// time follows, full width.
-export const PANEL_MODULES = [prediction, loss, gates, cell, equations, gradients, architecture];
+// time follows, full width. The runs table (compare mode only) sits under the two charts.
+export const PANEL_MODULES = [prediction, loss, runs, gates, cell, equations, gradients, architecture];
 export const PANEL_IDS = PANEL_MODULES.map((p) => p.id);
 

@@ -14,6 +14,18 @@ const inUnits = (series, values) => (series.scaling
   ? Float32Array.from(values, (z) => z * series.scaling.scale + series.scaling.mean)
   : Float32Array.from(values));
 
+/** Arrays one after the other, and their lengths (what the Rust drawing calls take for several runs). */
+const joined = (arrays) => {
+  const all = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    all.set(a, at);
+    at += a.length;
+  }
+  return all;
+};
+const lengths = (arrays) => Uint32Array.from(arrays, (a) => a.length);
+
 /** A series task's predictions: the training windows', then the held-out ones'. */
 const everyPrediction = (series, snapshot) => {
   if (!snapshot) return new Float32Array();
@@ -22,6 +34,22 @@ const everyPrediction = (series, snapshot) => {
   all.set(snapshot.predictions);
   all.set(held, snapshot.predictions.length);
   return inUnits(series, all);
+};
+
+/** The lines the chart draws: the lone run's predictions, or every run's of a comparison on the x axis
+ * of the run with the most windows (a longer window starts later: NaN before its first). Returns
+ * {base: that run's series, names, values (one line after another), offset of the chosen run}. */
+const predictionLines = (runs, chosen) => {
+  const base = runs.reduce((a, r) => (r.series.truth.length > a.series.truth.length ? r : a), runs[0]).series;
+  const n = base.truth.length;
+  const lines = runs.map((r) => everyPrediction(r.series, r.store.snapshot));
+  if (runs.length === 1) return { base, names: lines[0].length ? ['prediction'] : [], values: lines[0], offset: 0 };
+  const drawn = lines.every((l) => l.length) ? lines : [];
+  // Right-aligned: every run's last window ends where the series ends.
+  const values = new Float32Array(drawn.length * n).fill(NaN);
+  drawn.forEach((line, i) => values.set(line, i * n + (n - line.length)));
+  const names = runs.length > 1 ? runs.map((r) => r.label) : ['prediction'];
+  return { base, names: drawn.length ? names : [], values, offset: n - runs[chosen].series.truth.length };
 };
 
 export default {
@@ -93,7 +121,7 @@ export default {
     return {
       section,
       canvas,
-      draw({ series, snapshot, sample, playing, dark, dpr }, changed) {
+      draw({ series, snapshot, sample, runs, chosen, playing, dark, dpr }, changed) {
         if (touched(changed, 'config')) slider.max = String(series.samples - 1);
         if (touched(changed, 'config', 'sample')) slider.value = String(sample);
         // Read out on a choice, and after training steps, not at every frame of Play.
@@ -104,10 +132,13 @@ export default {
           // (training) window's inputs.
           const size = series.window * series.channels;
           const inputs = series.inputs.slice(sample * size, (sample + 1) * size);
-          const predictions = Float32Array.from((snapshot && snapshot.validation) || []);
-          core.drawMemoryPrediction(canvas, series.truth, predictions, sample, Float32Array.from(inputs), series.channels, dark, dpr);
+          const targets = runs.map((r) => r.series.truth);
+          const predictions = runs.map((r) => (r.store.snapshot && r.store.snapshot.validation) || []);
+          core.drawMemoryPrediction(canvas, runs.map((r) => r.label), joined(targets), lengths(targets), joined(predictions), lengths(predictions),
+            sample, Float32Array.from(inputs), series.channels, dark, dpr);
         } else {
-          core.drawPrediction(canvas, series.label, series.times, series.truth, everyPrediction(series, snapshot), series.heldOutFrom, sample, dark, dpr);
+          const { base, names, values, offset } = predictionLines(runs, chosen);
+          core.drawPrediction(canvas, series.label, base.times, base.truth, names, values, base.heldOutFrom, sample + offset, dark, dpr);
         }
         return true;
       },
