@@ -13,6 +13,22 @@ use crate::user_series::{Scaling, UserSeries};
 /// End of the time axis, as in the tutorial (`np.linspace(0, 20, 1000)`).
 pub const T_END: f64 = 20.0;
 
+/// `t_i = 20 · i / (points − 1)` for `i < count` (`count > points` continues the grid past `t = 20`).
+fn grid(points: usize, count: usize) -> Vec<f64> {
+    let step = T_END / (points - 1) as f64;
+    (0..count).map(|i| i as f64 * step).collect()
+}
+
+/// `value(t)` on the grid of a series of `points` points, `count` values of it (more than `points`: its
+/// continuation, a forecast's truth), stored in f32. `value` is called in order of `t`, so a seeded
+/// noise stream continues the same series.
+pub fn sample_signal(points: usize, count: usize, mut value: impl FnMut(f64) -> f64) -> Vec<f32> {
+    grid(points, count)
+        .into_iter()
+        .map(|t| value(t) as f32)
+        .collect()
+}
+
 /// A set of windows, flat and row-major, ready for a tensor.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Windows {
@@ -66,16 +82,19 @@ impl Dataset {
         points: usize,
         window: usize,
         split: f64,
-        mut value: impl FnMut(f64) -> f64,
+        value: impl FnMut(f64) -> f64,
     ) -> Dataset {
+        Dataset::from_signal(sample_signal(points, points, value), window, split)
+    }
+
+    /// A series task's windows from its `points` values on the grid of [`sample_signal`].
+    pub fn from_signal(series: Vec<f32>, window: usize, split: f64) -> Dataset {
+        let points = series.len();
         assert!(
             points > window,
             "points ({points}) must exceed window ({window})"
         );
-        let step = T_END / (points - 1) as f64;
-        let t: Vec<f64> = (0..points).map(|i| i as f64 * step).collect();
-        let series: Vec<f32> = t.iter().map(|&x| value(x) as f32).collect();
-        Dataset::windows_of(t, series, window, split)
+        Dataset::windows_of(grid(points, points), series, window, split)
     }
 
     /// A learner's series ([`UserSeries`]), standardised with the mean and scale of the values its

@@ -16,6 +16,7 @@ pub mod compare;
 pub mod config;
 pub mod data;
 pub mod diagram;
+pub mod forecast;
 pub mod gradient_flow;
 pub mod kernels;
 pub mod layer;

@@ -11,6 +11,7 @@
 use crate::bptt::Tape;
 use crate::config::LabConfig;
 use crate::data::Dataset;
+use crate::forecast::{self, ForecastReport, MAX_HORIZON};
 use crate::gradient_flow::GradientFlow;
 use crate::model::{Evaluation, FlowTensors, RecurrentModel};
 use crate::params::ModelParams;
@@ -456,6 +457,55 @@ impl Trainer {
             .map(|(p, y)| (*p as f64 - *y as f64).powi(2))
             .sum();
         Ok(Some(sum / targets.len() as f64))
+    }
+
+    /// The model fed its own outputs for `horizon` steps from `start` (crate::forecast): a series
+    /// task's truth continues past the data where the task has a formula (a learner's series: NaN
+    /// there). Refused for a memory task.
+    pub async fn forecast(
+        &mut self,
+        start: usize,
+        horizon: usize,
+    ) -> Result<ForecastReport, String> {
+        let data = &self.data;
+        if data.series.is_empty() || data.channels != 1 {
+            return Err("forecasts are for series tasks (the next value of a series)".into());
+        }
+        let (end, horizon) = (data.series.len(), horizon.clamp(1, MAX_HORIZON));
+        let count = end + horizon;
+        let signal = self
+            .config
+            .task
+            .task()
+            .signal(&self.config.data_params(), count)
+            .unwrap_or_else(|| {
+                let unknown = std::iter::repeat(f32::NAN);
+                data.series
+                    .iter()
+                    .copied()
+                    .chain(unknown)
+                    .take(count)
+                    .collect()
+            });
+        // x past the data: the grid's step (the file's next lines, for a learner's series).
+        let step = data.t[1] - data.t[0];
+        let last = data.t[end - 1];
+        let times: Vec<f64> = (0..count)
+            .map(|i| {
+                data.t
+                    .get(i)
+                    .copied()
+                    .unwrap_or(last + step * (i + 1 - end) as f64)
+            })
+            .collect();
+        let params = self.model.params().await?;
+        Ok(forecast::forecast(
+            &params,
+            (&signal, &times, end),
+            data.window,
+            start,
+            horizon,
+        ))
     }
 
     /// The model's predictions for the held-out windows, in evaluation mode.

@@ -186,6 +186,25 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
             check("loss of three runs", size, |area| {
                 plot::draw_loss(area, &theme, &curves, Some(0.167), None, 100).unwrap()
             });
+            // The forecast panel: 100 steps past the data, the errors by horizon under it.
+            let path_times: Vec<f64> = (0..100).map(|k| 20.0 + 0.02 * k as f64).collect();
+            let path: Vec<f32> = path_times.iter().map(|t| (t.sin() * 0.9) as f32).collect();
+            let truth: Vec<f32> = path_times.iter().map(|t| t.sin() as f32).collect();
+            let model: Vec<f64> = (0..100).map(|k| 0.01 * k as f64).collect();
+            let naive = vec![0.5; 100];
+            check("forecast", size, |area| {
+                let chart = plot::ForecastChart {
+                    label: "Sine wave",
+                    times,
+                    series: &data.targets,
+                    path_times: &path_times,
+                    path: &path,
+                    truth: &truth,
+                    model_errors: &model,
+                    naive_errors: &naive,
+                };
+                plot::draw_forecast(area, &theme, &chart).unwrap()
+            });
             // Compare mode on a series: three lines of predictions and the held-out band.
             let lines: Vec<plot::PredictionLine> = ["rnn 2×32", "cho 2×32", "lstm 2×32"]
                 .iter()

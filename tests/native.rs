@@ -11,6 +11,7 @@
 mod charts;
 mod cli;
 mod common;
+mod forecast;
 mod fused;
 mod golden;
 mod gradient_flow;

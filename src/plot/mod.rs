@@ -5,9 +5,11 @@
 //! page's hover read-out hits exactly the cell that was drawn. The gradient through time and the
 //! memory tasks' prediction panel have their own files, [`gradients`] and [`memory`].
 
+mod forecast;
 mod gradients;
 mod memory;
 
+pub use forecast::{ForecastChart, draw_forecast};
 pub use gradients::{
     FlowHistory, FlowHit, FlowLayout, RELATIVE_DECADES, Rect, draw_gradient_flow, relative_decades,
     sequential,

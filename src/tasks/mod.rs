@@ -133,12 +133,24 @@ pub struct DataParams<'a> {
     pub series: Option<&'a UserSeries>,
 }
 
-/// A task: its description and its data.
+/// A task: its description and its data. A series task gives its signal and gets its windows from
+/// it; a task without a formula (memory tasks, a learner's series) builds its own dataset.
 pub trait Task: Sync {
     fn spec(&self) -> &'static TaskSpec;
 
+    /// A series task's first `count` values on its time grid ([`crate::data::sample_signal`]):
+    /// `count = points` is the data, more is its continuation (what a forecast is held to).
+    fn signal(&self, _params: &DataParams, _count: usize) -> Option<Vec<f32>> {
+        None
+    }
+
     /// The training (and validation) windows.
-    fn dataset(&self, params: &DataParams) -> Dataset;
+    fn dataset(&self, params: &DataParams) -> Dataset {
+        let values = self
+            .signal(params, params.points)
+            .expect("a task without a signal builds its own dataset");
+        Dataset::from_signal(values, params.window, params.split)
+    }
 }
 
 /// A uniform value in `[lo, hi)`.

@@ -1,7 +1,7 @@
 //! `sin t` plus Gaussian noise of standard deviation `noise` (seeded).
 
 use super::{DataParams, Task, TaskSpec};
-use crate::data::Dataset;
+use crate::data::sample_signal;
 use crate::rng::SplitMix64;
 use std::f64::consts::TAU;
 
@@ -21,12 +21,12 @@ impl Task for NoisySine {
         &SPEC
     }
 
-    fn dataset(&self, c: &DataParams) -> Dataset {
+    fn signal(&self, c: &DataParams, count: usize) -> Option<Vec<f32>> {
         let mut rng = SplitMix64::new(c.seed ^ 0x0015_E5E5_0015_E5E5);
         // Box–Muller: one standard normal per value.
-        Dataset::series(c.points, c.window, c.split, |t| {
+        Some(sample_signal(c.points, count, |t| {
             let (u, v) = (1.0 - rng.next_f64(), rng.next_f64());
             t.sin() + c.noise * (-2.0 * u.ln()).sqrt() * (TAU * v).cos()
-        })
+        }))
     }
 }

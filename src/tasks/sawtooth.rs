@@ -1,7 +1,7 @@
 //! A sawtooth of the sine's period: rises linearly from −1 to 1, then drops.
 
 use super::{DataParams, Task, TaskSpec};
-use crate::data::Dataset;
+use crate::data::sample_signal;
 use std::f64::consts::TAU;
 
 pub struct Sawtooth;
@@ -20,9 +20,9 @@ impl Task for Sawtooth {
         &SPEC
     }
 
-    fn dataset(&self, c: &DataParams) -> Dataset {
-        Dataset::series(c.points, c.window, c.split, |t| {
+    fn signal(&self, c: &DataParams, count: usize) -> Option<Vec<f32>> {
+        Some(sample_signal(c.points, count, |t| {
             2.0 * (t / TAU).fract() - 1.0
-        })
+        }))
     }
 }

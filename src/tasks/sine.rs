@@ -1,7 +1,7 @@
 //! The tutorial's task: the next value of `sin(t)`.
 
 use super::{DataParams, Task, TaskSpec};
-use crate::data::Dataset;
+use crate::data::sample_signal;
 
 pub struct Sine;
 
@@ -19,7 +19,7 @@ impl Task for Sine {
         &SPEC
     }
 
-    fn dataset(&self, c: &DataParams) -> Dataset {
-        Dataset::series(c.points, c.window, c.split, f64::sin)
+    fn signal(&self, c: &DataParams, count: usize) -> Option<Vec<f32>> {
+        Some(sample_signal(c.points, count, f64::sin))
     }
 }

@@ -1,7 +1,7 @@
 //! A square wave of the sine's period: `sign(sin t)`.
 
 use super::{DataParams, Task, TaskSpec};
-use crate::data::Dataset;
+use crate::data::sample_signal;
 
 pub struct Square;
 
@@ -19,9 +19,9 @@ impl Task for Square {
         &SPEC
     }
 
-    fn dataset(&self, c: &DataParams) -> Dataset {
-        Dataset::series(c.points, c.window, c.split, |t| {
+    fn signal(&self, c: &DataParams, count: usize) -> Option<Vec<f32>> {
+        Some(sample_signal(c.points, count, |t| {
             if t.sin() >= 0.0 { 1.0 } else { -1.0 }
-        })
+        }))
     }
 }

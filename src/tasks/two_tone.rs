@@ -1,7 +1,7 @@
 //! Two tones: `sin t + 0.5 sin 2.7t`, a series that does not repeat within the window.
 
 use super::{DataParams, Task, TaskSpec};
-use crate::data::Dataset;
+use crate::data::sample_signal;
 
 pub struct TwoTone;
 
@@ -19,9 +19,9 @@ impl Task for TwoTone {
         &SPEC
     }
 
-    fn dataset(&self, c: &DataParams) -> Dataset {
-        Dataset::series(c.points, c.window, c.split, |t| {
+    fn signal(&self, c: &DataParams, count: usize) -> Option<Vec<f32>> {
+        Some(sample_signal(c.points, count, |t| {
             t.sin() + 0.5 * (2.7 * t).sin()
-        })
+        }))
     }
 }

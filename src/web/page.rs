@@ -6,6 +6,7 @@ use crate::cells::CellKind;
 use crate::compare;
 use crate::config::{ConfigError, LabConfig};
 use crate::diagram;
+use crate::forecast::ForecastReport;
 use crate::gradient_flow::GradientFlow;
 use crate::plot::{self, FlowHistory, FlowHit, FlowLayout, GateLayout, Pixels, Theme};
 use crate::tasks::TaskKind;
@@ -292,6 +293,56 @@ pub fn draw_loss(
         task_named(task)?.spec().chance_mse,
         lr,
         epochs,
+    ))
+}
+
+/// The forecast panel (plot::draw_forecast): the series (`times`, `series`: the prediction chart's, in
+/// the data's own units) around the forecast `report` (as `Session.forecast` returned it), and the
+/// errors by horizon. `scaling` `{mean, scale}` maps a learner's standardised values back to its units.
+#[wasm_bindgen(js_name = drawForecast)]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_forecast(
+    canvas: HtmlCanvasElement,
+    label: &str,
+    times: &[f64],
+    series: &[f32],
+    report: JsValue,
+    scaling: JsValue,
+    dark: bool,
+    scale: f64,
+) -> Result<(), JsError> {
+    let theme = theme(dark, scale);
+    let report: ForecastReport = serde_wasm_bindgen::from_value(report)
+        .map_err(|e| JsError::new(&format!("forecast: {e}")))?;
+    let scaling: Option<Scaling> = serde_wasm_bindgen::from_value(scaling)
+        .map_err(|e| JsError::new(&format!("scaling: {e}")))?;
+    let units = |values: &[f32]| -> Vec<f32> {
+        values
+            .iter()
+            .map(|&z| scaling.map_or(z, |s| s.restore(f64::from(z)) as f32))
+            .collect()
+    };
+    let stretch = |errors: &[f64]| -> Vec<f64> {
+        errors
+            .iter()
+            .map(|e| e * scaling.map_or(1.0, |s| s.scale))
+            .collect()
+    };
+    let (path, truth) = (units(&report.path), units(&report.truth));
+    let (model, naive) = (stretch(&report.errors.model), stretch(&report.errors.naive));
+    drawn(plot::draw_forecast(
+        &cleared_area(canvas, &theme)?,
+        &theme,
+        &plot::ForecastChart {
+            label,
+            times,
+            series,
+            path_times: &report.times,
+            path: &path,
+            truth: &truth,
+            model_errors: &model,
+            naive_errors: &naive,
+        },
     ))
 }
 

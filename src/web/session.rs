@@ -358,6 +358,16 @@ impl Session {
         trained
     }
 
+    /// The model fed its own outputs for `horizon` steps (1–1,000) from series index `start` (clamped
+    /// to the data; its length is the end of the data), and the error at each horizon over many starts
+    /// beside the naive forecast's (crate::forecast::ForecastReport). Refused for a memory task.
+    pub async fn forecast(&mut self, start: usize, horizon: usize) -> Result<JsValue, JsValue> {
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let report = trainer.forecast(start, horizon).await;
+        self.trainer = Some(trainer);
+        js(&report.map_err(|e| invalid("task", e))?)
+    }
+
     /// What the page draws of the model as it is now: `{epoch, lr, predictions, validation, trace}`
     /// with every window's prediction and the gates of window `sample` (one evaluation pass, no training).
     pub async fn snapshot(&mut self, sample: usize) -> Result<JsValue, JsValue> {

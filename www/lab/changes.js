@@ -6,7 +6,8 @@
 //   'theme'    light/dark switched
 //   'size'     the canvases were resized (which clears them)
 //   'options'  a panel's own display option (its stretch box, its keyboard cursor)
-export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options'];
+//   'forecast' a forecast the forecast panel asked for arrived
+export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options', 'forecast'];
 
 /** True when one of `kinds` is in the set `changed`. */
 export function touched(changed, ...kinds) {

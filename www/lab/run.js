@@ -106,6 +106,11 @@ export class Run {
     return { epoch };
   }
 
+  /** The model fed its own outputs for `horizon` steps from series index `start` (session.rs). */
+  forecast(start, horizon) {
+    return this.request('forecast', { start, horizon });
+  }
+
   setLearningRate(lr) {
     return this.request('lr', { lr });
   }

@@ -144,6 +144,8 @@ export class LabView {
       view: () => this.viewState(),
       /** Compare mode: shows run `index`'s gates, gradients and status. */
       chooseRun: (index) => this.chooseRun(index),
+      /** The shown run's model fed its own outputs (run.js, forecast); rejects for a memory task. */
+      forecast: (start, horizon) => this.lane.run.forecast(start, horizon),
       /** Asks for a frame in which the panels redraw for `kinds` (../changes.js). */
       invalidate: (...kinds) => this.invalidate(...kinds),
       selectSample: (sample) => this.selectSample(sample),

@@ -12,6 +12,7 @@
 //   {type: 'pause'}                 → {epoch}, answered at the next epoch boundary
 //   {type: 'lr', lr}                applies from the next epoch on
 //   {type: 'load', token, text} / {type: 'loadPth', token, bytes} → the file's config
+//   {type: 'forecast', start, horizon} → {start, horizon, times, path, truth, errors: {model, naive}}
 //   {type: 'save'} → weights-file text;  {type: 'savePth'} → .pth bytes;  {type: 'memory'} → {wasmBytes}
 // Streamed while playing (tagged with the token of the run they belong to):
 //   {type: 'report', token, report, backend, snapshot?}
@@ -174,6 +175,8 @@ async function handle(msg) {
       return await session.saveWeights();
     case 'savePth':
       return await session.savePth();
+    case 'forecast':
+      return await session.forecast(msg.start, msg.horizon);
     case 'memory':
       return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
     case 'lr':

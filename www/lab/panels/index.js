@@ -12,10 +12,11 @@ import architecture from './architecture.js';
 import equations from './equations.js';
 import cell from './cell.js';
 import gradients from './gradients.js';
+import forecast from './forecast.js';
 
 // The cell's picture and its equations come right after the heatmaps: on a wide lab they sit beside
 // them (lab.css), so hovering a heatmap lights its block and its equation in view. The gradient through
 // time follows, full width. The runs table (compare mode only) sits under the two charts.
-export const PANEL_MODULES = [prediction, loss, runs, gates, cell, equations, gradients, architecture];
+export const PANEL_MODULES = [prediction, loss, runs, gates, cell, equations, gradients, forecast, architecture];
 export const PANEL_IDS = PANEL_MODULES.map((p) => p.id);
 
