@@ -34,7 +34,7 @@ const URL_CASES = [
   ['seed=-1', /seed = "-1".*0 to 4294967295/],
   ['seed=99999999999', /seed = "99999999999"/],
   ['backend=cuda', /backend = "cuda".*auto, webgpu, ndarray/],
-  ['panels=prediction,histogram', /panels: "histogram".*prediction, loss, runs, gates, cell, equations, gradients, architecture/],
+  ['panels=prediction,histogram', /panels: "histogram".*prediction, loss, runs, gates, cell, equations, gradients, forecast, architecture/],
   ['controls=step,fly', /controls: "fly"/],
   ['sample=-1', /sample = "-1"/],
   ['colour=red', /field = "colour".*hidden, layers/],

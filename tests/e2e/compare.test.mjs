@@ -111,22 +111,41 @@ test('a run that diverges stops alone, with its message; the others go on', asyn
   await page.close();
 });
 
-test('as a learner: the race on the adding problem (T = 60), 300 epochs: the RNN at chance, the GRU solves it', async () => {
-  const page = await browser.page('/', { width: 1400, height: 1000 });
+test('the ready-made race: RNN vs GRU vs LSTM on the adding problem, one preset away', async () => {
+  const page = await browser.page('/');
   await ready(page);
   await page.selectOption('#preset', 'race');
   await page.waitForFunction(() => window.gruLab.runs.length === 3 && window.gruLab.config.task === 'adding');
   await ready(page);
+  assert.deepEqual((await page.evaluate(() => window.gruLab.runs)).map((r) => r.label), ['rnn 1×32', 'cho 1×32', 'lstm 1×32']);
+  assert.deepEqual(await page.evaluate(() => [window.gruLab.config.window, window.gruLab.config.epochs]), [60, 300]);
+  assert.equal(await page.inputValue('#cfg-compare'), 'rnn,cho,lstm');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('as a learner: the adding problem (T = 60), 300 epochs side by side: the RNN at chance, the GRU solves it', async () => {
+  const page = await browser.page('/?task=adding&layers=1&window=60&epochs=300&compare=rnn,cho&sample=3', { width: 1400, height: 1000 });
+  await ready(page);
   await page.evaluate(() => window.gruLab.play());
   const runs = await page.evaluate(() => window.gruLab.runs);
-  assert.deepEqual(runs.map((r) => r.epoch), [300, 300, 300]);
+  assert.deepEqual(runs.map((r) => r.epoch), [300, 300]);
   const best = Object.fromEntries(runs.map((r) => [r.config.cell, Math.min(...r.valLosses)]));
-  console.log(`# race on adding T=60, best validation MSE: ${JSON.stringify(best)}`);
+  console.log(`# adding T=60 in the page, 300 epochs, best validation MSE: ${JSON.stringify(best)}`);
   assert.ok(best.rnn > 0.05, `rnn ${best.rnn}`);
   assert.ok(best.cho < 0.01, `cho ${best.cho}`);
   await page.waitForFunction(() => window.gruLab.drawnEpoch === 300, null, { timeout: 60_000 });
-  await page.waitForTimeout(500);
+  assert.ok(await colours(page, '#prediction-chart') > 10);
+  await page.waitForTimeout(300);
   await screenshot(page, 'compare-adding-300-epochs');
+  // Each run's own gates, as a learner would show them one after the other.
+  for (const [index, cell] of [[0, 'rnn'], [1, 'cho']]) {
+    await page.click(`#runs-table tbody tr:nth-child(${index + 1}) button`);
+    await page.waitForFunction((c) => window.gruLab.config && document.querySelector('#runs-table tr.chosen') && document.querySelector('#runs-table tr.chosen').textContent.includes(c), cell);
+    await page.waitForFunction(() => window.gruLab.drawnEpoch === 300, null, { timeout: 60_000 });
+    await page.waitForTimeout(300);
+    await screenshot(page, `adding-${cell}-300-epochs`);
+  }
   assert.deepEqual(page.problems, []);
   await page.close();
 });

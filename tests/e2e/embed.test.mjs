@@ -85,7 +85,7 @@ test('a bad option rejects mount with an Error naming the option and the allowed
     return out;
   });
   assert.match(errors[0], /hidden = "0".*1 to 128/);
-  assert.match(errors[2], /panels.*"histogram".*prediction, loss, runs, gates, cell, equations, gradients, architecture/);
+  assert.match(errors[2], /panels.*"histogram".*prediction, loss, runs, gates, cell, equations, gradients, forecast, architecture/);
   assert.match(errors[4], /hidden.*object.*number/);
   assert.match(errors[6], /option "colour" is unknown/);
   assert.match(errors[8], /cell = "gru".*"cho", "pytorch", "lstm" or "rnn"/);

@@ -1,10 +1,10 @@
 // The tasks in the page: every task trains, a held-out set gives a validation loss (status line,
 // onEpoch, the loss chart), the memory tasks draw predicted-against-target and the selected window's
-// inputs, the new fields round-trip through the URL, and the teaching picture: the adding problem
-// after 300 epochs with a plain RNN and with a GRU (screenshots in artifacts/).
+// inputs, and the new fields round-trip through the URL. The teaching picture (the adding problem after
+// 300 epochs, a plain RNN beside a GRU) is trained once, in compare mode: compare.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, ready, colours, screenshot } from './browser.mjs';
+import { start, ready, colours } from './browser.mjs';
 import { nativeHistory } from './native.mjs';
 
 let browser;
@@ -53,27 +53,4 @@ test('the new fields round-trip through the URL and a series task keeps the tuto
   await tutorial.evaluate(() => window.gruLab.step());
   assert.equal(await tutorial.isVisible('#val-loss'), false, 'the tutorial holds nothing out');
   await tutorial.close();
-});
-
-test('as a learner: the adding problem (T = 60) after 300 epochs, a plain RNN and a GRU', async () => {
-  const results = {};
-  for (const cell of ['rnn', 'cho']) {
-    const page = await browser.page(`/?task=adding&cell=${cell}&layers=1&window=60&epochs=300&sample=3`, { width: 1400, height: 1000 });
-    await ready(page);
-    const valLosses = await page.evaluate(async () => {
-      const seen = [];
-      window.gruLab.onReport((r) => seen.push(r.valLoss));
-      await window.gruLab.play();
-      return seen;
-    });
-    assert.equal(valLosses.length, 300, cell);
-    results[cell] = Math.min(...valLosses);
-    await page.waitForFunction(() => window.gruLab.drawnEpoch === 300, null, { timeout: 60_000 });
-    assert.ok(await colours(page, '#prediction-chart') > 10);
-    await screenshot(page, `adding-${cell}-300-epochs`);
-    assert.deepEqual(page.problems, [], cell);
-    await page.close();
-  }
-  console.log(`# adding T=60 in the page: best validation MSE rnn ${results.rnn.toFixed(4)}, cho ${results.cho.toFixed(4)}`);
-  assert.ok(results.cho < 0.01 && results.rnn > 0.05, JSON.stringify(results));
 });
