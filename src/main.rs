@@ -17,13 +17,13 @@ use gru_lab::bptt::Tape;
 use gru_lab::config::LabConfig;
 use gru_lab::data::Dataset;
 use gru_lab::diagram::architecture_svg;
+use gru_lab::epoch_log::EpochLog;
 use gru_lab::gradient_flow::GradientFlow;
 use gru_lab::metrics::{Metrics, thousands};
 use gru_lab::model::RecurrentModel;
 use gru_lab::params::ModelParams;
-use gru_lab::plot::{
-    FlowHistory, PredictionLine, ResultsGradients, SeriesChart, Theme, draw_results_figure,
-};
+use gru_lab::plot::{FlowHistory, ResultsGradients, RunResults, Theme, draw_run_results};
+use gru_lab::run_file::RunFile;
 use gru_lab::state_dict::{ModelShape, StateDict};
 use gru_lab::tasks::TaskKind;
 use gru_lab::train::EpochReport;
@@ -32,7 +32,6 @@ use gru_lab::user_series::UserSeries;
 use gru_lab::weights;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -308,29 +307,14 @@ fn train(mut flags: Flags) -> Result<(), String> {
         thousands(config.parameter_count())
     );
     println!("Starting {} model training...", config.cell.spec().short);
-    // The gradient through time's columns (dh_l0_t1, …) follow the epoch's figures.
-    let mut csv = String::from("epoch,loss,val_loss,lr,grad_norm,ms");
+    // Every epoch's gradient through time, for the --history CSV.
+    let mut log = EpochLog::new();
     // Every epoch's |dL/dh_t| for the figure's heatmaps: `[epochs, layers, steps]`.
     let mut dh_history = Vec::new();
     for _ in 0..config.epochs {
         let report = pollster::block_on(trainer.step_epoch()).map_err(|e| e.to_string())?;
         let flow = trainer.gradient_flow();
-        if report.epoch == 1 {
-            for column in flow.csv_header() {
-                let _ = write!(csv, ",{column}");
-            }
-            csv.push('\n');
-        }
-        let val_loss = report.val_loss.map_or(String::new(), |v| v.to_string());
-        let _ = write!(
-            csv,
-            "{},{},{val_loss},{},{},{:.3}",
-            report.epoch, report.loss, report.lr, report.grad_norm, report.ms
-        );
-        for v in flow.csv_values() {
-            let _ = write!(csv, ",{v}");
-        }
-        csv.push('\n');
+        log.record(report.epoch, flow);
         dh_history.extend(flow.layers.iter().flat_map(|l| l.dh.iter().copied()));
         if report.epoch % 20 == 0 {
             println!(
@@ -341,7 +325,7 @@ fn train(mut flags: Flags) -> Result<(), String> {
     }
     // The history first: it is the run's record, whatever happens to the figures after it.
     if let Some(path) = history {
-        write(&path, &csv)?;
+        write(&path, &log.csv(&trainer.history))?;
     }
     let predictions = pollster::block_on(trainer.predictions())?;
     println!("Model evaluation results:");
@@ -391,8 +375,20 @@ fn train(mut flags: Flags) -> Result<(), String> {
     let pth_file = out.join("gru_sine_wave_model.pth");
     std::fs::write(&pth_file, gru_lab::pth::write_pth_bytes(&dict))
         .map_err(|e| format!("cannot write {}: {e}", pth_file.display()))?;
+    // The run file the page's Load restores (config, weights, history, scheduler, dropout stream).
+    let run_file = out.join("gru_lab_run.json");
+    let run = RunFile {
+        format: gru_lab::run_file::FORMAT.into(),
+        config: config.clone(),
+        tensors: dict,
+        reports: trainer.history.clone(),
+        flows: log.flows().to_vec(),
+        scheduler: trainer.scheduler.clone(),
+        dropout_stream: trainer.dropout_stream(),
+    };
+    write(&run_file, &run.to_json())?;
     println!("Generated files:");
-    for f in [&figure, &diagram, &model_file, &pth_file] {
+    for f in [&figure, &diagram, &model_file, &pth_file, &run_file] {
         println!("- {}", f.display());
     }
     Ok(())
@@ -483,7 +479,8 @@ fn gradients(mut flags: Flags) -> Result<(), String> {
     Ok(())
 }
 
-/// The results figure; `predictions` of every window, training then held out (standardised).
+/// The results figure ([`draw_run_results`]); `predictions` of every window, training then held out
+/// (standardised).
 fn draw_png(
     path: &Path,
     (data, label): (&Dataset, &str),
@@ -514,29 +511,18 @@ fn draw_png(
         include_bytes!("../assets/LiberationSans-Regular.ttf"),
     )
     .map_err(|_| "the bundled font is invalid".to_string())?;
-    let height = if gradients.is_some() { 1700 } else { 1000 };
-    let root = BitMapBackend::new(path, (1500, height)).into_drawing_area();
-    let (times, truth, held_out_from) = data.chart_targets();
-    let predictions = data.in_units(predictions);
-    let line = PredictionLine {
-        name: "prediction",
-        values: &predictions,
-    };
-    let series = SeriesChart {
+    let results = RunResults {
+        data,
         label,
-        times: &times,
-        truth: &truth,
-        predictions: &[line],
-        held_out_from,
-    };
-    draw_results_figure(
-        &root,
-        &Theme::LIGHT,
-        &series,
-        (&losses, &validation, chance),
+        predictions,
+        losses: &losses,
+        validation: &validation,
         lr,
+        chance,
         gradients,
-    )?;
+    };
+    let root = BitMapBackend::new(path, results.size()).into_drawing_area();
+    draw_run_results(&root, &Theme::LIGHT, results)?;
     root.present()
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -34,6 +34,11 @@ impl SplitMix64 {
         ((self.next_f64() * 2.0 - 1.0) * bound) as f32
     }
 
+    /// The stream's position: `SplitMix64::new(position)` goes on exactly where this one stands.
+    pub fn position(&self) -> u64 {
+        self.state
+    }
+
     /// A child generator for a separate stream (e.g. dropout masks apart from the weights).
     pub fn fork(&mut self) -> SplitMix64 {
         SplitMix64::new(self.next_u64())

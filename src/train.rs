@@ -22,7 +22,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// PyTorch Adam's defaults and the tutorial's weight decay and clipping norm.
@@ -31,7 +31,7 @@ pub const ADAM_EPSILON: f32 = 1e-8;
 pub const MAX_GRAD_NORM: f32 = 1.0;
 
 /// What one epoch did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
     /// 1-based epoch number.
     pub epoch: usize,
@@ -49,7 +49,7 @@ pub struct EpochReport {
 
 /// `torch.optim.lr_scheduler.ReduceLROnPlateau(mode='min', factor, patience, threshold=1e-4,
 /// threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-8)`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlateauScheduler {
     pub lr: f64,
     pub factor: f64,
@@ -183,6 +183,35 @@ struct Fused {
     validation: Option<Tape>,
 }
 
+/// Everything that decides what a run's next epochs do, at the end of epoch `epoch`: the weights,
+/// Adam's moments, the scheduler and the dropout stream, with that epoch's gradient through time. A
+/// run returned to it ([`Trainer::restore`]) trains on exactly as it did from there, bit for bit.
+/// Taking one copies no tensor: Burn's tensors share their buffers when cloned, and the next update
+/// writes new ones (copy on write), so a state costs the memory of one set of weights and moments.
+#[derive(Clone)]
+pub struct TrainerState {
+    pub epoch: usize,
+    model: RecurrentModel,
+    optimizer: ModuleOptimizer,
+    scheduler: PlateauScheduler,
+    dropout_rng: SplitMix64,
+    gradient_flow: GradientFlow,
+}
+
+impl TrainerState {
+    /// The bytes a state holds for a model of `parameters` parameters: the weights and Adam's two
+    /// moments, f32 each, and an allowance of 8 KB for the tensors' and the optimiser record's
+    /// bookkeeping (which is most of a tiny model's state).
+    pub fn bytes(parameters: usize) -> usize {
+        3 * 4 * parameters + 8 * 1024
+    }
+
+    /// The gradient through time of the epoch that ended here (empty for epoch 0).
+    pub fn gradient_flow(&self) -> &GradientFlow {
+        &self.gradient_flow
+    }
+}
+
 /// One training run: the data on the device, the model, Adam's state and the scheduler.
 pub struct Trainer {
     pub config: LabConfig,
@@ -301,6 +330,51 @@ impl Trainer {
         self.history = history;
         self.scheduler = scheduler;
         self
+    }
+
+    /// Where the run stands now ([`TrainerState`]).
+    pub fn state(&self) -> TrainerState {
+        TrainerState {
+            epoch: self.epoch(),
+            model: self.model.clone(),
+            optimizer: self.optimizer.clone(),
+            scheduler: self.scheduler.clone(),
+            dropout_rng: self.dropout_rng.clone(),
+            gradient_flow: self.gradient_flow.clone(),
+        }
+    }
+
+    /// Returns the run to `state`, taken from this run earlier: the reports of the epochs after it
+    /// are dropped from the history (the caller keeps them if it comes back, see
+    /// [`crate::history::rewind`]).
+    pub fn restore(&mut self, state: &TrainerState) {
+        self.model = state.model.clone();
+        self.optimizer = state.optimizer.clone();
+        self.scheduler = state.scheduler.clone();
+        self.config.lr = state.scheduler.lr;
+        self.dropout_rng = state.dropout_rng.clone();
+        self.gradient_flow = state.gradient_flow.clone();
+        self.history.truncate(state.epoch);
+    }
+
+    /// The dropout stream's position, for a run file ([`crate::run_file`]).
+    pub fn dropout_stream(&self) -> u64 {
+        self.dropout_rng.position()
+    }
+
+    /// Takes over a run saved in a file: its reports, scheduler, dropout stream and last gradient
+    /// through time (Adam's moments start afresh: the file holds the weights, not the optimiser).
+    pub fn resume(
+        self,
+        history: Vec<EpochReport>,
+        scheduler: PlateauScheduler,
+        dropout_stream: u64,
+        gradient_flow: GradientFlow,
+    ) -> Trainer {
+        let mut trainer = self.continue_from(history, scheduler);
+        trainer.dropout_rng = SplitMix64::new(dropout_stream);
+        trainer.gradient_flow = gradient_flow;
+        trainer
     }
 
     /// The path the next epoch takes.

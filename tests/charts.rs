@@ -163,12 +163,26 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
                 validation,
             };
             check("loss", size, |area| {
-                plot::draw_loss(area, &theme, &[alone(&[])], None, Some(0.01), 100).unwrap()
+                plot::draw_loss(area, &theme, &[alone(&[])], None, None, Some(0.01), 100).unwrap()
             });
             let validation: Vec<f64> = losses.iter().map(|l| l * 1.3).collect();
             check("loss with validation and chance", size, |area| {
                 let curves = [alone(&validation)];
-                plot::draw_loss(area, &theme, &curves, Some(0.167), Some(0.01), 100).unwrap()
+                plot::draw_loss(area, &theme, &curves, None, Some(0.167), Some(0.01), 100).unwrap()
+            });
+            // Scrubbed back to epoch 40, the later epochs faint behind it (the ghost's caption too).
+            let ghost = plot::Ghost {
+                name: "later epochs",
+                losses: &validation,
+            };
+            check("loss with a ghost", size, |area| {
+                let early = plot::LossCurves {
+                    name: "",
+                    losses: &losses[..40],
+                    validation: &validation[..40],
+                };
+                plot::draw_loss(area, &theme, &[early], Some(&ghost), None, Some(0.01), 100)
+                    .unwrap()
             });
             // Compare mode: three runs, one colour each, validation dashed.
             let runs: Vec<Vec<f64>> = (1..=3)
@@ -184,7 +198,7 @@ fn prediction_error_and_loss_charts_keep_their_labels_apart() {
                 })
                 .collect();
             check("loss of three runs", size, |area| {
-                plot::draw_loss(area, &theme, &curves, Some(0.167), None, 100).unwrap()
+                plot::draw_loss(area, &theme, &curves, None, Some(0.167), None, 100).unwrap()
             });
             // The forecast panel: 100 steps past the data, the errors by horizon under it.
             let path_times: Vec<f64> = (0..100).map(|k| 20.0 + 0.02 * k as f64).collect();

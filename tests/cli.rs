@@ -199,6 +199,23 @@ fn train_prints_the_tutorials_lines_and_writes_its_files() {
             "{name}"
         );
     }
+    // The run file the page's Load restores: the history equals the CSV's.
+    let run_file = gru_lab::run_file::RunFile::from_json(
+        &std::fs::read_to_string(dir.join("gru_lab_run.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(run_file.reports.len(), 20);
+    assert_eq!(run_file.flows.len(), 20);
+    let first_loss: f64 = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(run_file.reports[0].loss, first_loss);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

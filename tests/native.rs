@@ -6,7 +6,8 @@
 //! - `gradient_flow`: the gradient through time held to PyTorch on both paths;
 //! - `tasks`: every task trains; the adding problem separates the GRU from the plain RNN;
 //! - `charts`: no chart's labels overlap or leave the canvas; hover hits what was drawn;
-//! - `cli`: the `gru-lab` binary's output and its one-line errors.
+//! - `cli`: the `gru-lab` binary's output and its one-line errors;
+//! - `history`: a run sent back to an earlier epoch trains on bit for bit; the history's budget.
 
 mod charts;
 mod cli;
@@ -15,4 +16,5 @@ mod forecast;
 mod fused;
 mod golden;
 mod gradient_flow;
+mod history;
 mod tasks;

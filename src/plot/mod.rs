@@ -8,6 +8,7 @@
 mod forecast;
 mod gradients;
 mod memory;
+mod results;
 
 pub use forecast::{ForecastChart, draw_forecast};
 pub use gradients::{
@@ -15,6 +16,7 @@ pub use gradients::{
     sequential,
 };
 pub use memory::{ScatterRun, WindowInputs, draw_memory_prediction};
+pub use results::{RunResults, draw_run_results};
 
 use crate::cells::{CellKind, Quantity};
 use crate::trace::SampleTrace;
@@ -280,6 +282,13 @@ impl Theme {
             self.runs[i % self.runs.len()]
         }
     }
+
+    /// The foreground faded a little over half-way to the background: a ghost curve's colour.
+    pub fn faint(&self) -> RGBColor {
+        let mix = |f: u8, b: u8| ((f as f64 * 0.45) + (b as f64 * 0.55)).round() as u8;
+        let (f, b) = (self.foreground, self.background);
+        RGBColor(mix(f.0, b.0), mix(f.1, b.1), mix(f.2, b.2))
+    }
 }
 
 /// Prediction against the truth over the whole series, the held-out part shaded; `selected` marks
@@ -461,6 +470,14 @@ pub struct LossCurves<'a> {
     pub validation: &'a [f64],
 }
 
+/// A faint loss curve behind the runs' own: a run's epochs after the one the scrubber shows, the
+/// future a "continue from here" abandoned, or the previous run's curve after a Reset.
+pub struct Ghost<'a> {
+    /// What the caption calls it ("later epochs", "previous run", …).
+    pub name: &'a str,
+    pub losses: &'a [f64],
+}
+
 /// Loss per epoch on a log scale (the tutorial's `set_yscale('log')`): for one run training and
 /// validation in two colours, captioned with the lr; for several (compare mode) one colour per run,
 /// validation dashed. A memory task's chance level dashed grey.
@@ -468,14 +485,17 @@ pub fn draw_loss<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     theme: &Theme,
     runs: &[LossCurves],
+    ghost: Option<&Ghost>,
     chance: Option<f64>,
     lr: Option<f64>,
     epoch_budget: usize,
 ) -> PlotResult {
     let shown = |l: &f64| l.is_finite() && *l > 0.0;
+    let ghost_losses = ghost.map_or(&[][..], |g| g.losses);
     let finite: Vec<f64> = runs
         .iter()
         .flat_map(|r| r.losses.iter().chain(r.validation))
+        .chain(ghost_losses)
         .chain(&chance)
         .copied()
         .filter(shown)
@@ -486,7 +506,12 @@ pub fn draw_loss<DB: DrawingBackend>(
         let (lo, hi) = min_max(finite.iter().copied());
         (lo * 0.8, hi * 1.25)
     };
-    let longest = runs.iter().map(|r| r.losses.len()).max().unwrap_or(0);
+    let longest = runs
+        .iter()
+        .map(|r| r.losses.len())
+        .chain(std::iter::once(ghost_losses.len()))
+        .max()
+        .unwrap_or(0);
     let x_end = epoch_budget.max(longest).max(2);
     let has_validation = runs.iter().any(|r| r.validation.iter().any(shown));
     let lone = runs.len() == 1;
@@ -516,6 +541,10 @@ pub fn draw_loss<DB: DrawingBackend>(
         }
         if chance.is_some() && notes {
             parts.push((", - - chance", theme.foreground));
+        }
+        if let Some(g) = ghost.filter(|_| notes) {
+            parts.push((", faint: ", theme.foreground));
+            parts.push((g.name, theme.faint()));
         }
         parts.push((lr_text.as_str(), theme.foreground));
         parts
@@ -559,6 +588,14 @@ pub fn draw_loss<DB: DrawingBackend>(
             .map(|(i, &l)| (i + 1, l))
             .collect()
     };
+    if let Some(g) = ghost {
+        chart
+            .draw_series(LineSeries::new(
+                points(g.losses),
+                theme.faint().stroke_width(theme.px(1.5)),
+            ))
+            .map_err(fail)?;
+    }
     for (i, run) in runs.iter().enumerate() {
         let (train_colour, validation_colour) = if lone {
             (theme.loss, theme.prediction)
@@ -674,7 +711,15 @@ pub fn draw_results_figure<DB: DrawingBackend>(
         losses,
         validation,
     };
-    draw_loss(&panels[1], theme, &[curves], chance, Some(lr), losses.len())?;
+    draw_loss(
+        &panels[1],
+        theme,
+        &[curves],
+        None,
+        chance,
+        Some(lr),
+        losses.len(),
+    )?;
     draw_error(&panels[2], theme, series.times, &errors)?;
     draw_error_histogram(&panels[3], theme, &errors)?;
     if let (Some(g), Some(below)) = (gradients, below) {

@@ -256,7 +256,8 @@ pub fn draw_prediction(
 /// The loss curves on a log scale (plot::draw_loss): one run's training and validation, or every
 /// run's of a comparison. `names` names the runs; `losses` and `validation` (NaN where nothing is held
 /// out) hold them one after the other, `lengths[i]` epochs each; `lr` (a lone run) goes in the caption;
-/// a memory task's chance level is drawn.
+/// a memory task's chance level is drawn. `ghost` (empty: none), captioned `ghost_name`, is drawn faint
+/// behind them: the epochs after the one the scrubber shows, an abandoned future, the previous run.
 #[wasm_bindgen(js_name = drawLoss)]
 #[allow(clippy::too_many_arguments)]
 pub fn draw_loss(
@@ -265,6 +266,8 @@ pub fn draw_loss(
     losses: &[f64],
     validation: &[f64],
     lengths: &[u32],
+    ghost: &[f64],
+    ghost_name: &str,
     task: &str,
     lr: Option<f64>,
     epochs: usize,
@@ -272,6 +275,10 @@ pub fn draw_loss(
     scale: f64,
 ) -> Result<(), JsError> {
     let theme = theme(dark, scale);
+    let ghost = (!ghost.is_empty()).then_some(plot::Ghost {
+        name: ghost_name,
+        losses: ghost,
+    });
     let mut start = 0;
     let mut curves = Vec::new();
     for (name, &n) in names.iter().zip(lengths) {
@@ -290,9 +297,72 @@ pub fn draw_loss(
         &cleared_area(canvas, &theme)?,
         &theme,
         &curves,
+        ghost.as_ref(),
         task_named(task)?.spec().chance_mse,
         lr,
         epochs,
+    ))
+}
+
+/// The run's results figure (plot::draw_run_results, the CLI's `gru_sine_wave_results.png`) on
+/// `canvas`, which it sizes to the figure (1500 × 1000 px, 1700 with the gradient through time):
+/// `predictions` of every window, training then held out (standardised), every epoch's `losses` and
+/// `validation` (NaN where nothing is held out), the learning rate now, and the gradient through time
+/// as the gradients panel has it (`current` the newest epoch's, `epochs`/`dh` its kept history).
+#[wasm_bindgen(js_name = drawResultsFigure)]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_results_figure(
+    canvas: HtmlCanvasElement,
+    config: JsValue,
+    predictions: &[f32],
+    losses: &[f64],
+    validation: &[f64],
+    lr: f64,
+    current: JsValue,
+    epochs: &[u32],
+    dh: &[f32],
+) -> Result<(), JsError> {
+    let config = config_from(config)?;
+    let current: Option<GradientFlow> = serde_wasm_bindgen::from_value(current)
+        .map_err(|e| JsError::new(&format!("gradient flow: {e}")))?;
+    let data = config.dataset();
+    let expected = data.samples() + data.validation.as_ref().map_or(0, |v| v.samples());
+    if predictions.len() != expected || validation.len() != losses.len() {
+        return Err(JsError::new(&format!(
+            "results figure: {} predictions for {expected} windows, {} validation losses for {} epochs",
+            predictions.len(),
+            validation.len(),
+            losses.len()
+        )));
+    }
+    let label = config.series_label();
+    let gradients = current.as_ref().map(|current| plot::ResultsGradients {
+        current,
+        history: FlowHistory {
+            layers: current.layers.len(),
+            steps: current.steps(),
+            epochs,
+            dh,
+        },
+        highway: config.cell.spec().keep.is_some(),
+    });
+    let results = plot::RunResults {
+        data: &data,
+        label: &label,
+        predictions,
+        losses,
+        validation,
+        lr,
+        chance: config.task.spec().chance_mse,
+        gradients,
+    };
+    let (width, height) = results.size();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    drawn(plot::draw_run_results(
+        &canvas_area(canvas)?,
+        &Theme::LIGHT,
+        results,
     ))
 }
 

@@ -9,7 +9,10 @@
 use super::page::config_from;
 use super::to_js;
 use crate::config::LabConfig;
+use crate::epoch_log::EpochLog;
 use crate::gradient_flow::GradientFlow;
+use crate::history::{self, History, HistorySummary};
+use crate::run_file::{self, RunFile};
 use crate::state_dict::{ModelShape, StateDict};
 use crate::train::{EpochReport, PlateauScheduler, TrainError, Trainer, TrainingPath};
 use crate::weights;
@@ -86,6 +89,10 @@ pub struct Session {
     /// On WebGPU: the weights, history and scheduler after the last finished epoch, read back after
     /// every epoch, so that a lost device or a failed step falls back to ndarray without losing the run.
     checkpoint: Option<Checkpoint>,
+    /// The run's states at past epochs, for the scrubber and "continue from here" ([`History`]).
+    history: History,
+    /// Every epoch's gradient through time, for the history CSV and the run file.
+    log: EpochLog,
 }
 
 /// Where a WebGPU run stood after its last finished epoch.
@@ -120,6 +127,8 @@ struct Trained<'a> {
     report: Report<'a>,
     /// Set when this epoch changed the backend (a WebGPU failure fell back to ndarray): its new name.
     backend: Option<String>,
+    /// How much of the run's past is kept.
+    history: HistorySummary,
 }
 
 /// An epoch's report as the page reads it: `{epoch, loss, lr, grad_norm, ms, gradient_flow}`.
@@ -143,6 +152,34 @@ struct Snapshot {
     validation: Option<Vec<f32>>,
     /// The gates of the selected window.
     trace: Option<crate::trace::SampleTrace>,
+    /// The gradient through time of the epoch shown (set by [`Session::view`], which shows a past
+    /// epoch; the newest epoch's comes with its report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gradient_flow: Option<GradientFlow>,
+}
+
+impl Snapshot {
+    /// What the page draws of `trainer` as it stands: one evaluation pass, no training.
+    async fn of(trainer: &mut Trainer, sample: usize) -> Result<Snapshot, String> {
+        let evaluation = trainer.evaluate(&[sample]).await?;
+        let validation = trainer.validation_predictions().await?;
+        Ok(Snapshot {
+            epoch: trainer.epoch(),
+            lr: trainer.scheduler.lr,
+            predictions: evaluation.predictions,
+            validation,
+            trace: evaluation.traces.into_iter().next(),
+            gradient_flow: None,
+        })
+    }
+}
+
+/// What [`Session::load_run`] returns: the file's config and its history, for the page's store.
+#[derive(Serialize)]
+struct LoadedRun<'a> {
+    config: &'a LabConfig,
+    reports: Vec<Report<'a>>,
+    history: HistorySummary,
 }
 
 #[allow(deprecated)] // ndarray is the design card's CPU backend (Burn 0.22 prefers flex)
@@ -196,6 +233,8 @@ impl Session {
             TrainingPath::Fused => None,
         };
         Ok(Session {
+            history: History::new(&trainer, history::BUDGET),
+            log: EpochLog::new(),
             trainer: Some(trainer),
             device,
             path,
@@ -328,6 +367,7 @@ impl Session {
                         epoch + 1
                     );
                     switched = Some(self.backend.clone());
+                    self.history = History::new(&trainer, history::BUDGET);
                     result = trainer.step_epoch().await;
                 }
                 Err(e) => {
@@ -345,6 +385,10 @@ impl Session {
         {
             self.checkpoint = Some(checkpoint);
         }
+        if let Ok(report) = &result {
+            self.history.record(&trainer);
+            self.log.record(report.epoch, trainer.gradient_flow());
+        }
         let trained = result.map_err(train_error).and_then(|report| {
             js(&Trained {
                 report: Report {
@@ -352,6 +396,7 @@ impl Session {
                     gradient_flow: trainer.gradient_flow(),
                 },
                 backend: switched,
+                history: self.history.summary(),
             })
         });
         self.trainer = Some(trainer);
@@ -361,29 +406,164 @@ impl Session {
     /// The model fed its own outputs for `horizon` steps (1–1,000) from series index `start` (clamped
     /// to the data; its length is the end of the data), and the error at each horizon over many starts
     /// beside the naive forecast's (crate::forecast::ForecastReport). Refused for a memory task.
-    pub async fn forecast(&mut self, start: usize, horizon: usize) -> Result<JsValue, JsValue> {
+    ///
+    /// With `epoch`, the forecast of the weights the run had at the end of that epoch (the
+    /// scrubber's), the run itself unchanged.
+    pub async fn forecast(
+        &mut self,
+        start: usize,
+        horizon: usize,
+        epoch: Option<usize>,
+    ) -> Result<JsValue, JsValue> {
         let mut trainer = self.trainer.take().ok_or_else(busy)?;
-        let report = trainer.forecast(start, horizon).await;
+        let epoch = epoch.unwrap_or(usize::MAX);
+        let report = history::at_epoch(
+            &mut trainer,
+            &self.history,
+            epoch,
+            async |t: &mut Trainer| t.forecast(start, horizon).await,
+        )
+        .await;
         self.trainer = Some(trainer);
-        js(&report.map_err(|e| invalid("task", e))?)
+        js(&report
+            .map_err(train_error)?
+            .map_err(|e| invalid("task", e))?)
     }
 
     /// What the page draws of the model as it is now: `{epoch, lr, predictions, validation, trace}`
     /// with every window's prediction and the gates of window `sample` (one evaluation pass, no training).
     pub async fn snapshot(&mut self, sample: usize) -> Result<JsValue, JsValue> {
         let mut trainer = self.trainer.take().ok_or_else(busy)?;
-        let evaluation = trainer.evaluate(&[sample]).await;
-        let validation = trainer.validation_predictions().await;
-        let (epoch, lr) = (trainer.epoch(), trainer.scheduler.lr);
+        let snapshot = Snapshot::of(&mut trainer, sample).await;
         self.trainer = Some(trainer);
-        let evaluation = evaluation.map_err(|e| error(ErrorKind::Backend, e))?;
-        js(&Snapshot {
+        js(&snapshot.map_err(|e| error(ErrorKind::Backend, e))?)
+    }
+
+    /// What the page drew at the end of epoch `epoch` (0 … the epoch reached), the scrubber's view:
+    /// [`Session::snapshot`] of the weights the run had then, with that epoch's gradient through
+    /// time. The run is unchanged; an epoch whose state is not kept is recomputed from the kept one
+    /// before it ([`crate::history`]).
+    pub async fn view(&mut self, epoch: usize, sample: usize) -> Result<JsValue, JsValue> {
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let snapshot = history::at_epoch(
+            &mut trainer,
+            &self.history,
             epoch,
-            lr,
-            predictions: evaluation.predictions,
-            validation: validation.map_err(|e| error(ErrorKind::Backend, e))?,
-            trace: evaluation.traces.into_iter().next(),
+            async |t: &mut Trainer| {
+                let mut snapshot = Snapshot::of(t, sample).await?;
+                snapshot.gradient_flow = Some(t.gradient_flow().clone());
+                Ok::<_, String>(snapshot)
+            },
+        )
+        .await;
+        self.trainer = Some(trainer);
+        js(&snapshot
+            .map_err(train_error)?
+            .map_err(|e| error(ErrorKind::Backend, e))?)
+    }
+
+    /// "Continue from here": the run goes back to the end of epoch `epoch` (weights, Adam's moments,
+    /// scheduler, dropout stream) and forgets the epochs after it, so that training on repeats them
+    /// exactly as they went (with the same settings). Returns `{epoch, history}`.
+    pub async fn rewind(&mut self, epoch: usize) -> Result<JsValue, JsValue> {
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let rewound = history::rewind(&mut trainer, &self.history, epoch).await;
+        if rewound.is_ok() {
+            self.history.forget_after(trainer.epoch());
+            self.log.truncate(trainer.epoch());
+            if self.checkpoint.is_some()
+                && let Ok(checkpoint) = Checkpoint::of(&trainer).await
+            {
+                self.checkpoint = Some(checkpoint);
+            }
+        }
+        let epoch = trainer.epoch();
+        self.trainer = Some(trainer);
+        rewound.map_err(train_error)?;
+        #[derive(Serialize)]
+        struct Rewound {
+            epoch: usize,
+            history: HistorySummary,
+        }
+        js(&Rewound {
+            epoch,
+            history: self.history.summary(),
         })
+    }
+
+    /// The run's history as CSV (crate::epoch_log: the CLI's `--history` columns).
+    #[wasm_bindgen(js_name = historyCsv)]
+    pub fn history_csv(&self) -> Result<String, JsValue> {
+        let trainer = self.trainer.as_ref().ok_or_else(busy)?;
+        Ok(self.log.csv(&trainer.history))
+    }
+
+    /// The run's whole state as a run file (crate::run_file): config, weights, history, scheduler and
+    /// dropout stream.
+    #[wasm_bindgen(js_name = saveRun)]
+    pub async fn save_run(&mut self) -> Result<String, JsValue> {
+        let trainer = self.trainer.take().ok_or_else(busy)?;
+        let dict = trainer.state_dict().await;
+        let file = dict.map(|tensors| RunFile {
+            format: run_file::FORMAT.into(),
+            config: trainer.config.clone(),
+            tensors,
+            reports: trainer.history.clone(),
+            flows: self.log.flows().to_vec(),
+            scheduler: trainer.scheduler.clone(),
+            dropout_stream: trainer.dropout_stream(),
+        });
+        self.trainer = Some(trainer);
+        Ok(file.map_err(|e| error(ErrorKind::Backend, e))?.to_json())
+    }
+
+    /// Starts the run again as a run file saved it: its config, weights, history, learning rate and
+    /// dropout stream (Adam's moments afresh). Returns `{config, reports, history}`. A file that is
+    /// not a run file, or whose tensors do not fit its config, is refused and the current run goes on.
+    #[wasm_bindgen(js_name = loadRun)]
+    pub fn load_run(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        if self.trainer.is_none() {
+            return Err(busy());
+        }
+        let refused = |e: &dyn std::fmt::Display| error(ErrorKind::Refused, e);
+        let file = RunFile::from_json(text).map_err(|e| refused(&e))?;
+        let last_flow = file.flows.last().cloned().unwrap_or_default();
+        let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
+            .map_err(|e| refused(&e))?
+            .with_path(self.path)
+            .resume(
+                file.reports.clone(),
+                file.scheduler.clone(),
+                file.dropout_stream,
+                last_flow,
+            );
+        self.start_over(trainer, file.tensors.clone());
+        if let Some(checkpoint) = &mut self.checkpoint {
+            checkpoint.history = file.reports.clone();
+            checkpoint.scheduler = file.scheduler.clone();
+        }
+        self.log = EpochLog::from_flows(file.flows.clone());
+        let reports = file
+            .reports
+            .iter()
+            .cloned()
+            .zip(&file.flows)
+            .map(|(report, gradient_flow)| Report {
+                report,
+                gradient_flow,
+            })
+            .collect();
+        js(&LoadedRun {
+            config: &file.config,
+            reports,
+            history: self.history.summary(),
+        })
+    }
+
+    /// Whether `text` is a run file (rather than a weights file).
+    #[wasm_bindgen(js_name = isRunFile)]
+    pub fn is_run_file(text: &str) -> bool {
+        RunFile::is_run_file(text)
     }
 }
 
@@ -393,6 +573,8 @@ impl Session {
         if self.checkpoint.is_some() {
             self.checkpoint = Some(Checkpoint::fresh(weights, &trainer));
         }
+        self.history = History::new(&trainer, history::BUDGET);
+        self.log = EpochLog::new();
         self.trainer = Some(trainer);
     }
 }

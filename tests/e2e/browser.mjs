@@ -72,6 +72,16 @@ export async function colours(page, selector) {
 }
 
 export async function screenshot(page, name) {
+  // A full-page screenshot resizes the viewport, which clears every canvas (a resized canvas is blank
+  // until the lab redraws it, a frame or more later): make the viewport as tall as the page first, let
+  // the lab redraw, then take the picture, and give the viewport back.
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  if (height > viewport.height) {
+    await page.setViewportSize({ width: viewport.width, height });
+    await page.waitForTimeout(600);
+  }
   // caret: 'initial' keeps Playwright from injecting a style element, which the page's CSP refuses.
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, caret: 'initial' });
+  if (height > viewport.height) await page.setViewportSize(viewport);
 }

@@ -1,5 +1,5 @@
-// Re-entrancy and endurance: 1,000 seeded random UI actions, and a 2,000-epoch soak with memory read
-// at epochs 200 and 2,000.
+// Re-entrancy and endurance: 1,000 seeded random UI actions, and a 2,000-epoch soak of the tutorial
+// config with memory read at epochs 1, 200 and 2,000 (the history within its budget).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, ready } from './browser.mjs';
@@ -66,28 +66,40 @@ test('1,000 random clicks and edits (seeded): no panic, no console error, a cons
   await page.close();
 });
 
-test('a 2,000-epoch soak keeps memory flat: epoch 2,000 within 10% of epoch 200', async () => {
-  const page = await browser.page('/?hidden=4&layers=1&points=50&window=5&epochs=2000&dropout=0');
+test('2,000 epochs of the tutorial config: the history stays within its budget, the JS heap flat', async () => {
+  // The tutorial's 2×32 GRU: every epoch's state (weights and Adam's moments, ~117 KB) is kept up to the
+  // 64 MB budget, then every 2nd, 4th, … (src/history.rs); the page's own columns are 8 bytes an epoch.
+  const page = await browser.page('/?epochs=2000');
   await ready(page);
   const result = await page.evaluate(async () => {
     const lab = window.gruLab;
     const sample = async () => {
       await new Promise((r) => setTimeout(r, 300));
       window.gc();
-      return { heap: performance.memory.usedJSHeapSize, wasm: (await lab.workerMemory()).wasmBytes };
+      return { heap: performance.memory.usedJSHeapSize, wasm: (await lab.workerMemory()).wasmBytes, history: lab.history };
     };
-    let at200 = null;
-    while (lab.epoch < 2000) {
-      await lab.step();
-      if (lab.epoch === 200) at200 = await sample();
-    }
-    return { at200, at2000: await sample() };
+    await lab.step();
+    const at1 = await sample();
+    const played = lab.play();
+    while (lab.epoch < 200) await new Promise((r) => setTimeout(r, 20));
+    await lab.pause();
+    const at200 = await sample();
+    await lab.play();
+    await played;
+    return { at1, at200, at2000: await sample(), epoch: lab.epoch };
   });
-  const { at200, at2000 } = result;
-  console.log(`# soak: epoch 200 heap ${(at200.heap / 1e6).toFixed(2)} MB, wasm ${(at200.wasm / 1e6).toFixed(2)} MB; `
-    + `epoch 2000 heap ${(at2000.heap / 1e6).toFixed(2)} MB, wasm ${(at2000.wasm / 1e6).toFixed(2)} MB`);
-  assert.ok(at2000.wasm <= at200.wasm * 1.1, `wasm memory grew from ${at200.wasm} to ${at2000.wasm}`);
-  assert.ok(at2000.heap <= at200.heap * 1.1, `JS heap grew from ${at200.heap} to ${at2000.heap}`);
+  const { at1, at200, at2000 } = result;
+  const mb = (b) => (b / 1e6).toFixed(2);
+  console.log(`# soak (tutorial config): epoch 1 wasm ${mb(at1.wasm)} MB; epoch 200 heap ${mb(at200.heap)} MB, wasm ${mb(at200.wasm)} MB, `
+    + `history ${mb(at200.history.bytes)} MB every ${at200.history.stride}; epoch 2000 heap ${mb(at2000.heap)} MB, wasm ${mb(at2000.wasm)} MB, `
+    + `history ${mb(at2000.history.bytes)} MB in ${at2000.history.kept} states, every ${at2000.history.stride}`);
+  assert.equal(result.epoch, 2000);
+  const budget = at2000.history.budget;
+  assert.ok(at2000.history.bytes <= budget, `history ${at2000.history.bytes} over its budget ${budget}`);
+  assert.ok(at2000.history.stride > 1, 'past the budget, every k-th epoch is kept');
+  // The worker's memory grows by the kept states only (wasm memory never shrinks: the peak counts).
+  assert.ok(at2000.wasm - at1.wasm <= budget * 1.25, `wasm memory grew from ${at1.wasm} to ${at2000.wasm}`);
+  assert.ok(at2000.heap <= at200.heap * 1.15, `JS heap grew from ${at200.heap} to ${at2000.heap}`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -7,7 +7,8 @@
 //   'size'     the canvases were resized (which clears them)
 //   'options'  a panel's own display option (its stretch box, its keyboard cursor)
 //   'forecast' a forecast the forecast panel asked for arrived
-export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options', 'forecast'];
+//   'history'  the scrubber moved (the shown epoch's snapshot follows as 'reports' + 'snapshot')
+export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options', 'forecast', 'history'];
 
 /** True when one of `kinds` is in the set `changed`. */
 export function touched(changed, ...kinds) {

@@ -2,6 +2,7 @@
 // with the keyboard shortcuts. Controls only call the actions they are given; they hold no state.
 import { core } from './core.js';
 import { el } from './dom.js';
+import { EXPORTS } from './exports.js';
 
 const BUTTONS = ['step', 'play', 'reset'];
 /** The file buttons: `save` (Save weights, Save .pth) and `load` (Load weights…). */
@@ -34,15 +35,15 @@ const PRESETS = [
   { value: 'race', text: 'race: RNN vs GRU vs LSTM on the adding problem', query: 'task=adding&hidden=32&layers=1&dropout=0.1&lr=0.01&window=60&samples=1000&epochs=300&seed=42&compare=rnn,cho,lstm' },
 ];
 
-/** The names a `controls` option may list. */
-export const CONTROL_NAMES = [...BUTTONS, ...FILE_BUTTONS, 'preset', ...Object.keys(SETTINGS), 'compare'];
-/** What an embedded lab shows when its `controls` are not given: no file buttons. */
-export const EMBED_CONTROLS = CONTROL_NAMES.filter((c) => !FILE_BUTTONS.includes(c));
+/** The names a `controls` option may list; `history` is the scrubber bar (scrubber.js). */
+export const CONTROL_NAMES = [...BUTTONS, ...FILE_BUTTONS, 'preset', ...Object.keys(SETTINGS), 'compare', 'history'];
+/** What an embedded lab shows when its `controls` are not given: no file buttons, no history bar. */
+export const EMBED_CONTROLS = CONTROL_NAMES.filter((c) => !FILE_BUTTONS.includes(c) && c !== 'history');
 
 /**
  * Builds the bar. `ctx`: {id(name), on(target, type, fn), shown: [names], keyboard};
- * `actions`: {step, togglePlay, reset, save, savePth, load(file), change(name, value), preset(query),
- * compare(text)}. Returns {element, setPlaying(playing), syncInputs(config), setCompare(text)}.
+ * `actions`: {step, togglePlay, reset, save, savePth, exportFile(kind), load(file), change(name, value),
+ * preset(query), compare(text)}. Returns {element, setPlaying(playing), syncInputs(config), setCompare(text)}.
  */
 export function mountControls(ctx, actions) {
   const buttons = {
@@ -57,13 +58,21 @@ export function mountControls(ctx, actions) {
   if (ctx.shown.includes('save')) {
     const save = el('button', { id: ctx.id('save'), type: 'button', class: 'secondary', text: 'Save weights', title: 'download this run as a GRU Lab weights file' });
     const savePth = el('button', { id: ctx.id('save-pth'), type: 'button', class: 'secondary', text: 'Save .pth', title: 'download this run as a PyTorch state_dict (torch.load + load_state_dict)' });
-    toolbar.append(save, savePth);
+    // The other exports (exports.js): one menu, so the toolbar stays one row on a laptop.
+    const exportMenu = el('select', { id: ctx.id('export'), class: 'export', 'aria-label': 'export', title: 'download the results figure, the history as CSV, or the whole run as a file that Load restores' }, [
+      el('option', { value: '', text: 'Export…' }), ...Object.entries(EXPORTS).map(([value, text]) => el('option', { value, text }))]);
+    toolbar.append(save, savePth, exportMenu);
     ctx.on(save, 'click', () => actions.save());
     ctx.on(savePth, 'click', () => actions.savePth());
+    ctx.on(exportMenu, 'change', () => {
+      const kind = exportMenu.value;
+      exportMenu.value = '';
+      if (kind) actions.exportFile(kind);
+    });
   }
   if (ctx.shown.includes('load')) {
     const fileInput = el('input', { id: ctx.id('load'), type: 'file', accept: '.json,.pth,.pt,application/json', class: 'visually-hidden' });
-    const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI) or a PyTorch .pth' }, ['Load weights…', fileInput]);
+    const load = el('label', { class: 'file-button', title: 'start from a GRU Lab weights file (.json, e.g. from the CLI), a run file (Export… run file: its history too) or a PyTorch .pth' }, ['Load…', fileInput]);
     toolbar.append(load);
     ctx.on(fileInput, 'change', async () => {
       const file = fileInput.files[0];

@@ -27,7 +27,8 @@ function handle(lab) {
     /** The run as GRU Lab weights-file text (also offered as a download). */
     saveWeights: (options) => lab.saveWeights(options),
     savePth: (options) => lab.savePth(options),
-    /** Starts over from weights-file text or .pth bytes; resolves false (with a message shown) for a bad file. */
+    /** Starts over from weights-file text, run-file text (its history too) or .pth bytes; resolves false
+     * (with a message shown) for a bad file. */
     loadWeights: (file, options) => lab.loadWeights(file, options),
     /** Trains on your own series (task csv): `text` is a CSV file's text or pasted values (a header line
      * allowed), `column` a header name or a 1-based number (default: the first numeric column). Resolves
@@ -50,6 +51,25 @@ function handle(lab) {
         error: l.error ? { kind: l.error.kind, message: l.error.message } : null,
       }));
     },
+    /** Shows every panel as it was at the end of `epoch` (null: the newest), without training. */
+    scrubTo: (epoch) => lab.scrubTo(epoch),
+    /** Trains on from the end of `epoch`, exactly as the run went on from there; the later epochs stay as
+     * a faint ghost in the loss chart. Resolves false (with the reason shown) if it could not. */
+    continueFrom: (epoch) => lab.continueFrom(epoch),
+    /** Hides the loss chart's ghost curve (the previous run's, or abandoned epochs). */
+    dismissGhost: () => lab.dismissGhost(),
+    /** The epoch the panels show (the scrubber's; `epoch` when it shows the newest). */
+    get shownEpoch() { return lab.scrubEpoch ?? lab.store.epoch; },
+    /** The loss chart's ghost curve: {name, losses} or null. */
+    get ghost() {
+      const g = lab.viewState().ghost;
+      return g ? { name: g.name, losses: Array.from(g.losses) } : null;
+    },
+    /** How much of the run's past its worker keeps: {kept, stride, bytes, budget, earliest} or null. */
+    get history() { return lab.lane.history ? { ...lab.lane.history } : null; },
+    /** Downloads an export and resolves its Blob: 'results' (the results figure, PNG), 'history' (CSV)
+     * or 'run' (the run file, which loadWeights restores); null (with the reason shown) if it failed. */
+    exportFile: (kind) => lab.exportFile(kind),
     destroy: () => lab.destroy(),
     /** Epochs reported so far (the counter). */
     get epoch() { return lab.store.epoch; },

@@ -33,6 +33,10 @@ export class Lane {
     this.error = null;
     this.snapshotInFlight = false;
     this.nextSnapshotAt = 0;
+    /** The scrubber's snapshot of a past epoch (session.rs, view), or null. */
+    this.past = null;
+    /** How much of the run's past its worker keeps (history.rs, HistorySummary), once it has trained. */
+    this.history = null;
   }
 
   /** A fresh run of `config` (`label` and `parameters` name it in a comparison); with `loaded`, the
@@ -48,6 +52,8 @@ export class Lane {
     this.created = false;
     this.playing = false;
     this.error = null;
+    this.past = null;
+    this.history = null;
     const generation = this.generation;
     this.startup = loaded ? Promise.resolve({ backend: this.backendName }) : this.run.create(config, backend);
     return this.startup.then((created) => {
@@ -59,10 +65,12 @@ export class Lane {
     });
   }
 
-  /** Everything this lane's epochs reported: a report, and the snapshot that came with it. */
-  push(report, snapshot, sample) {
+  /** Everything this lane's epochs reported: a report (with `history`, what the worker keeps of the
+   * past), and the snapshot that came with it. */
+  push(report, snapshot, sample, history = null) {
     this.store.push(report);
     this.lr = report.lr;
+    if (history) this.history = history;
     if (snapshot) this.store.setSnapshot(snapshot, sample);
   }
 
@@ -70,8 +78,45 @@ export class Lane {
   async step(sample) {
     await this.startup;
     const result = await this.run.step(sample);
-    this.push(result.report, result.snapshot, sample);
+    this.push(result.report, result.snapshot, sample, result.history);
     return result;
+  }
+
+  /** This lane as the panels see it at the end of epoch `epoch` (null: now): the lane itself, or a
+   * view of it whose store holds epochs 1 … epoch and the scrubber's snapshot of that epoch. */
+  shown(epoch) {
+    if (epoch === null || epoch >= this.store.epoch) return this;
+    const past = this.past && this.past.epoch === epoch ? this.past : null;
+    return Object.assign(Object.create(this), { store: this.store.upTo(epoch, past) });
+  }
+
+  /** Asks the worker for the snapshot of window `sample` at the end of epoch `epoch` (at most the
+   * newest); resolves true when it arrived for this lane's current run. */
+  async viewPast(epoch, sample) {
+    const generation = this.generation;
+    const past = await this.run.view(Math.min(epoch, this.store.epoch), sample);
+    if (generation !== this.generation) return false;
+    this.past = { ...past, sample };
+    return true;
+  }
+
+  /** "Continue from here": the run goes back to the end of epoch `epoch`; the store forgets the later
+   * epochs and shows that epoch's snapshot. Resolves the abandoned training losses (a ghost curve). */
+  async continueFrom(epoch) {
+    const abandoned = this.store.lossCurve();
+    const { history } = await this.run.rewind(Math.min(epoch, this.store.epoch));
+    this.history = history;
+    this.store.truncate(epoch);
+    // The newest flow is the one of the epoch the run stands at now.
+    if (this.past && this.past.epoch === epoch) {
+      this.store.flow.latest = this.past.gradient_flow;
+      this.store.setSnapshot(this.past, this.past.sample);
+    } else {
+      this.store.snapshot = null;
+    }
+    this.lr = this.store.epoch ? this.store.lrs.at(this.store.epoch - 1) : this.config.lr;
+    this.past = null;
+    return abandoned;
   }
 
   /** Whether the snapshot on screen is older than the newest epoch or of another window. */

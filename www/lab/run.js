@@ -106,26 +106,52 @@ export class Run {
     return { epoch };
   }
 
-  /** The model fed its own outputs for `horizon` steps from series index `start` (session.rs). */
-  forecast(start, horizon) {
-    return this.request('forecast', { start, horizon });
+  /** The model fed its own outputs for `horizon` steps from series index `start` (session.rs); with
+   * `epoch`, of the weights the run had at the end of that epoch. */
+  forecast(start, horizon, epoch = null) {
+    return this.request('forecast', { start, horizon, epoch });
+  }
+
+  /** What the page drew at the end of epoch `epoch`: a snapshot of window `sample` with that epoch's
+   * `gradient_flow` (session.rs, view); the run is unchanged. */
+  view(epoch, sample) {
+    return this.request('view', { epoch, sample });
+  }
+
+  /** "Continue from here": the run goes back to the end of epoch `epoch` and forgets the epochs after
+   * it; resolves `{epoch, history}`. */
+  async rewind(epoch) {
+    const result = await this.request('rewind', { epoch });
+    this.trainedEpochs = result.epoch;
+    return result;
+  }
+
+  /** The run's history as CSV text (the CLI's `--history` columns). */
+  historyCsv() {
+    return this.request('historyCsv');
+  }
+
+  /** The run's whole state as run-file text (src/run_file.rs). */
+  saveRun() {
+    return this.request('saveRun');
   }
 
   setLearningRate(lr) {
     return this.request('lr', { lr });
   }
 
-  /** Starts over from weights-file text or `.pth` bytes; resolves the file's config. A refused file
-   * leaves the current run as it was (its token too). */
+  /** Starts over from weights-file or run-file text, or `.pth` bytes; resolves `{config, reports}`
+   * (a run file's history; none for weights). A refused file leaves the current run as it was (its
+   * token too). */
   async load(file) {
     const previous = this.token;
     this.token++;
     try {
-      const config = typeof file === 'string'
+      const loaded = typeof file === 'string'
         ? await this.request('load', { token: this.token, text: file })
-        : await this.request('loadPth', { token: this.token, bytes: file }, [file]);
-      this.trainedEpochs = 0;
-      return config;
+        : { config: await this.request('loadPth', { token: this.token, bytes: file }, [file]), reports: [] };
+      this.trainedEpochs = loaded.reports.length;
+      return loaded;
     } catch (e) {
       this.token = previous;
       throw e;

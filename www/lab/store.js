@@ -26,6 +26,17 @@ class Column {
   values() {
     return this.data.subarray(0, this.length);
   }
+
+  /** The first `n` values as a column of their own (a copy: a ghost curve outlives this run). */
+  copy(n = this.length) {
+    return this.data.slice(0, Math.min(n, this.length));
+  }
+
+  /** The first `n` values, read-only and without a copy (the scrubber's view of an earlier epoch). */
+  upTo(n) {
+    const length = Math.min(n, this.length);
+    return { length, at: (i) => this.data[i], values: () => this.data.subarray(0, length) };
+  }
 }
 
 /** Store column ← report field; a missing validation loss is stored as NaN. */
@@ -82,6 +93,15 @@ export class FlowHistory {
     while (this.rows > 0 && this.epochs[this.rows - 1] > epochs) this.rows--;
   }
 
+  /** The history as it was at the end of epoch `epoch`, whose whole flow is `latest` (the scrubber's
+   * view: the rows of later epochs left out, nothing copied). */
+  upTo(epoch, latest) {
+    const view = Object.create(FlowHistory.prototype);
+    Object.assign(view, this, { latest });
+    while (view.rows > 0 && view.epochs[view.rows - 1] > epoch) view.rows--;
+    return view;
+  }
+
   /** The kept epochs and their rows `[rows, layers, steps]`, without a copy. */
   view() {
     const width = (this.layers || 0) * (this.steps || 0);
@@ -128,5 +148,21 @@ export class Store {
 
   setSnapshot(snapshot, sample) {
     this.snapshot = { ...snapshot, sample };
+  }
+
+  /** What the run had reported at the end of epoch `epoch`, read-only and without a copy: the
+   * scrubber shows it with `snapshot`, that epoch's evaluation (session.rs, view), whose
+   * `gradient_flow` is the epoch's. */
+  upTo(epoch, snapshot) {
+    const view = Object.create(Store.prototype);
+    for (const column of Object.keys(FIELDS)) view[column] = this[column].upTo(epoch);
+    view.flow = this.flow.upTo(epoch, snapshot ? snapshot.gradient_flow : null);
+    view.snapshot = snapshot;
+    return view;
+  }
+
+  /** The training losses as a copy (a ghost curve: the previous run's, or an abandoned future). */
+  lossCurve() {
+    return this.losses.copy();
   }
 }

@@ -10,6 +10,8 @@ import { Lane } from './lane.js';
 import { mountControls } from './controls.js';
 import { mountSeriesBox } from './series.js';
 import { mountStatus } from './status.js';
+import { mountScrubber } from './scrubber.js';
+import * as exports from './exports.js';
 import { PANEL_MODULES } from './panels/index.js';
 import { ALL_CHANGES } from './changes.js';
 import { PAGE_KEYS } from './options.js';
@@ -54,6 +56,13 @@ export class LabView {
     this.snapshotDrawMs = 0;
     /** The epoch of the oldest snapshot on screen (each snapshot panel knows its own). */
     this.drawnEpoch = 0;
+    /** The epoch the scrubber shows (null: the newest), and the snapshots of it asked for. */
+    this.scrubEpoch = null;
+    this.scrubWanted = null;
+    this.scrubInFlight = false;
+    /** A faint loss curve behind the run's ({name, losses}): the previous run's after a Reset or a
+     * change, or the epochs a "continue from here" abandoned; null once dismissed. */
+    this.ghost = null;
     this.dark = window.matchMedia('(prefers-color-scheme: dark)');
     this.cleanup = [];
     this.build();
@@ -104,6 +113,7 @@ export class LabView {
       reset: () => this.reset(),
       save: () => this.saveWeights(),
       savePth: () => this.savePth(),
+      exportFile: (kind) => this.exportFile(kind),
       load: (file) => this.loadWeights(file),
       change: (name, value) => this.changeField(name, value),
       preset: (query) => this.applyQuery(query),
@@ -119,7 +129,10 @@ export class LabView {
     this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, snapshot: Boolean(p.snapshot), drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
     const panels = el('div', { class: 'panels' }, this.panels.map((p) => p.section));
     if (this.status.fullLink) this.controls.element.append(this.status.fullLink);
-    this.root.append(this.status.message, this.controls.element, this.status.line, this.status.live, panels, this.tooltip);
+    this.scrubber = this.page.controls.includes('history')
+      ? mountScrubber({ id, on }, { scrub: (epoch) => this.scrubTo(epoch), live: () => this.scrubTo(null), continueFrom: (epoch) => this.continueFrom(epoch) })
+      : null;
+    this.root.append(this.status.message, this.controls.element, this.status.line, ...(this.scrubber ? [this.scrubber.element] : []), this.status.live, panels, this.tooltip);
 
     this.resizer = new ResizeObserver(() => this.fitCanvases());
     for (const canvas of this.canvases()) this.resizer.observe(canvas.parentElement);
@@ -139,13 +152,23 @@ export class LabView {
       section,
       canvasPanel: (panel, alt) => {
         const canvas = el('canvas', { id: id(`${panel.id}-chart`), role: 'img', 'aria-label': alt });
-        return { section: section(panel, el('div', { class: 'canvas-box' }, [canvas])), canvas };
+        const box = section(panel, el('div', { class: 'canvas-box' }, [canvas]));
+        // Every chart downloads as a PNG at the screen's resolution (not in an embed: no file buttons).
+        if (!this.page.embed) {
+          const png = el('button', { type: 'button', class: 'png-button secondary', id: id(`${panel.id}-png`), text: 'PNG', title: `download this chart as a PNG (${alt})` });
+          on(png, 'click', () => exports.chartPng(canvas, panel.id).catch((e) => this.status.showError(`export failed: ${e.message}`)));
+          box.querySelector('h3').append(png);
+        }
+        return { section: box, canvas };
       },
       view: () => this.viewState(),
       /** Compare mode: shows run `index`'s gates, gradients and status. */
       chooseRun: (index) => this.chooseRun(index),
-      /** The shown run's model fed its own outputs (run.js, forecast); rejects for a memory task. */
-      forecast: (start, horizon) => this.lane.run.forecast(start, horizon),
+      /** The shown run's model fed its own outputs (run.js, forecast), at the epoch the scrubber
+       * shows; rejects for a memory task. */
+      forecast: (start, horizon) => this.lane.run.forecast(start, horizon, this.scrubEpoch),
+      /** Hides the ghost curve of the loss chart. */
+      dismissGhost: () => this.dismissGhost(),
       /** Asks for a frame in which the panels redraw for `kinds` (../changes.js). */
       invalidate: (...kinds) => this.invalidate(...kinds),
       selectSample: (sample) => this.selectSample(sample),
@@ -194,15 +217,23 @@ export class LabView {
 
   // ---------------------------------------------------------------- drawing
   viewState() {
-    const lane = this.lane;
+    // Scrubbed back, every run is seen as it was at the end of that epoch (lane.js, shown).
+    const runs = this.lanes.map((l) => l.shown(this.scrubEpoch));
+    const lane = runs[this.chosen];
     return {
       config: lane.config,
       series: lane.series,
       store: lane.store,
       snapshot: lane.store.snapshot,
       /** Every run (one outside compare mode): {index, label, config, parameters, series, store, error, row()}. */
-      runs: this.lanes,
+      runs,
       chosen: this.chosen,
+      /** The epoch the scrubber shows, or null for the newest. */
+      scrubEpoch: this.scrubEpoch,
+      /** The loss chart's faint curve ({name, losses}) or null: scrubbed back, the shown run's later epochs. */
+      ghost: this.scrubEpoch !== null && this.scrubEpoch < this.store.epoch
+        ? { name: 'later epochs', losses: this.store.losses.values(), dismissable: false }
+        : this.ghost && { ...this.ghost, dismissable: true },
       sample: this.sample,
       playing: this.playing,
       dark: this.dark.matches,
@@ -231,10 +262,12 @@ export class LabView {
       return;
     }
     this.renderedAt = started;
-    const latest = this.store.latest();
-    this.status.setProgress(latest, this.lane.lr);
-    this.status.announce(latest, this.playing, this.config.epochs);
+    if (this.scrubber) this.scrubber.sync({ epoch: this.scrubEpoch, newest: this.store.epoch, history: this.lane.history });
     const view = this.viewState();
+    // The status line follows the epoch shown (the scrubber's, or the newest).
+    const latest = view.store.latest();
+    this.status.setProgress(latest, latest && this.scrubEpoch !== null ? latest.lr : this.lane.lr);
+    this.status.announce(latest, this.playing, this.config.epochs);
     const drawn = [];
     let snapshotDrawMs = 0;
     for (const panel of this.panels) {
@@ -275,7 +308,8 @@ export class LabView {
   /** Asks each run for a snapshot when the one on screen is older than its newest epoch, or of another
    * window; one at a time per run, and spaced while playing. */
   requestSnapshot() {
-    if (this.busy || this.destroyed) return;
+    // Scrubbed back, the panels show the past epoch's snapshot (scrubTo asks for it).
+    if (this.busy || this.destroyed || this.scrubEpoch !== null) return;
     // While playing with an onEpoch listener, every report brings its own snapshot.
     if (this.playing && this.epochListeners.length) return;
     const generation = this.generation;
@@ -292,9 +326,9 @@ export class LabView {
 
   // ---------------------------------------------------------------- the run's messages
   /** One epoch of Play arrived from `lane`. */
-  received(lane, { report, backend, snapshot }) {
+  received(lane, { report, backend, snapshot, history }) {
     if (backend) this.switchedBackend(lane, backend);
-    lane.push(report, snapshot, this.sample);
+    lane.push(report, snapshot, this.sample, history);
     this.emit(lane, report, snapshot);
     this.invalidate('reports', ...(snapshot ? ['snapshot'] : []));
   }
@@ -373,6 +407,12 @@ export class LabView {
   async restart({ loaded = false } = {}) {
     const generation = ++this.generation;
     this.setPlaying(false);
+    // The run about to go stays as a ghost in the loss chart, until dismissed.
+    const previous = this.lanes.length ? this.lane : null;
+    if (previous && previous.store.epoch > 0) {
+      this.ghost = { name: `previous run (${previous.label || `${previous.config.cell} ${previous.config.layers}×${previous.config.hidden}`})`, losses: previous.store.lossCurve() };
+    }
+    this.scrubEpoch = null;
     const specs = loaded ? [{ config: this.config, label: '', parameters: 0 }] : this.runSpecs();
     this.ensureLanes(specs.length);
     const started = specs.map((spec, i) => this.lanes[i].start(spec.config, { ...spec, backend: this.page.backend, loaded }));
@@ -419,6 +459,8 @@ export class LabView {
     const generation = this.generation;
     try {
       if (this.playing) await this.pause();
+      // Scrubbed back: Step trains on from the newest epoch (Continue from here trains from the past).
+      if (this.scrubEpoch !== null) this.scrubTo(null);
       if (this.store.epoch >= this.config.epochs) {
         this.status.showError(`all ${this.config.epochs} epochs done: raise epochs or press Reset`);
         return false;
@@ -460,6 +502,7 @@ export class LabView {
     }
     const generation = this.generation;
     const ended = new Promise((resolve) => this.playWaiters.push(resolve));
+    if (this.scrubEpoch !== null) this.scrubTo(null);
     this.setPlaying(true);
     try {
       await this.startup;
@@ -600,7 +643,97 @@ export class LabView {
   selectSample(sample) {
     this.sample = sample;
     if (this.playing && this.epochListeners.length) this.run.play(this.playOptions());
+    if (this.scrubEpoch !== null) this.fetchPast(this.scrubEpoch);
     this.invalidate('sample');
+  }
+
+  // ---------------------------------------------------------------- history
+  /** Shows every panel as it was at the end of epoch `epoch` (null, or the newest: the run as it is),
+   * without training: the runs' workers evaluate that epoch's weights (session.rs, view). Pauses Play. */
+  async scrubTo(epoch) {
+    const newest = this.store.epoch;
+    const target = epoch === null || epoch >= newest ? null : Math.max(0, Math.round(epoch));
+    if (target === this.scrubEpoch) return;
+    if (this.playing) await this.pause();
+    this.scrubEpoch = target;
+    if (target === null) {
+      this.invalidate(...ALL_CHANGES);
+      return;
+    }
+    this.invalidate('history');
+    await this.fetchPast(target);
+  }
+
+  /** Asks every run for its snapshot at `epoch`, one request at a time (a dragged slider asks for the
+   * newest position when the last answer is in); the panels redraw when it arrives. */
+  async fetchPast(epoch) {
+    this.scrubWanted = epoch;
+    if (this.scrubInFlight) return;
+    this.scrubInFlight = true;
+    const generation = this.generation;
+    try {
+      while (this.scrubWanted !== null && generation === this.generation) {
+        const wanted = this.scrubWanted;
+        this.scrubWanted = null;
+        await this.startup;
+        const results = await Promise.allSettled(this.lanes.filter((l) => !l.crashed).map((lane) => lane.viewPast(wanted, this.sample)));
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) this.status.showError(`epoch ${wanted} cannot be shown: ${failed.reason.message}`);
+        if (generation === this.generation && this.scrubEpoch === wanted) this.invalidate('reports', 'snapshot', 'history');
+      }
+    } finally {
+      this.scrubInFlight = false;
+    }
+  }
+
+  /** "Continue from here": every run goes back to the end of epoch `epoch` (weights, Adam's moments,
+   * scheduler, dropout stream) and trains on from there; the epochs it leaves stay as a faint ghost. */
+  async continueFrom(epoch) {
+    if (this.busy || this.destroyed) return false;
+    this.busy = true;
+    try {
+      if (this.playing) await this.pause();
+      const target = Math.max(0, Math.min(Math.round(epoch), this.store.epoch));
+      if (target === this.store.epoch) {
+        this.scrubEpoch = null;
+        return true;
+      }
+      await this.startup;
+      // A crashed run has no worker to go back with: it keeps its curve until Reset.
+      const abandoned = await Promise.all(this.lanes.map((lane) => (lane.crashed ? lane.store.lossCurve() : lane.continueFrom(target))));
+      this.ghost = { name: `abandoned epochs ${target + 1}–${abandoned[this.chosen].length}`, losses: abandoned[this.chosen] };
+      this.scrubEpoch = null;
+      this.status.clearMessage();
+      this.invalidate(...ALL_CHANGES);
+      return true;
+    } catch (e) {
+      this.fail(this.lane, e);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  dismissGhost() {
+    this.ghost = null;
+    this.invalidate('reports');
+  }
+
+  /** One of exports.js's files: `results` (figure), `history` (CSV) or `run` (run file). */
+  async exportFile(kind) {
+    try {
+      await this.startup;
+      if (kind === 'results') {
+        if (this.scrubEpoch === null) await this.lane.refresh(this.sample, { playing: false, drawMs: 0 });
+        return await exports.resultsFigure(this.lane.shown(this.scrubEpoch));
+      }
+      if (kind === 'history') return await exports.historyCsv(this.run);
+      if (kind === 'run') return await exports.runFile(this.run);
+      throw new Error(`export "${kind}" is unknown: use ${Object.keys(exports.EXPORTS).join(', ')}`);
+    } catch (e) {
+      this.status.showError(`export failed: ${e.message}`);
+      return null;
+    }
   }
 
   // ---------------------------------------------------------------- files
@@ -659,18 +792,27 @@ export class LabView {
       if (typeof file !== 'string' && !bytes) {
         throw new Error(`loadWeights takes the text of a GRU Lab weights file or the bytes of a .pth file, not ${typeof file}`);
       }
-      const config = await lane.run.load(bytes || file);
+      const { config, reports, history } = await lane.run.load(bytes || file);
       this.status.clearMessage();
+      // A run file brings its history: the store is filled as if it had been trained here.
+      const refill = () => {
+        for (const report of reports) lane.push(report, null, this.sample);
+        lane.history = history ?? null;
+      };
       if (this.comparing) {
         const parameters = core.applyQuery(config, '', PAGE_KEYS).parameters;
         await lane.start(config, { label: `${lane.label} (file)`, parameters, loaded: true });
+        refill();
         this.invalidate(...ALL_CHANGES);
         return true;
       }
       this.config = config;
       this.controls.syncInputs(this.config);
       this.syncUrl();
-      await this.restart({ loaded: true });
+      const restarted = this.restart({ loaded: true });
+      refill();
+      await restarted;
+      this.invalidate(...ALL_CHANGES);
       return true;
     } catch (e) {
       this.status.showError(`weights file refused: ${e.message}. The current run is unchanged.`);

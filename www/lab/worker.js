@@ -11,9 +11,13 @@
 //                                   with every report (for onEpoch subscribers) → null at once
 //   {type: 'pause'}                 → {epoch}, answered at the next epoch boundary
 //   {type: 'lr', lr}                applies from the next epoch on
-//   {type: 'load', token, text} / {type: 'loadPth', token, bytes} → the file's config
-//   {type: 'forecast', start, horizon} → {start, horizon, times, path, truth, errors: {model, naive}}
-//   {type: 'save'} → weights-file text;  {type: 'savePth'} → .pth bytes;  {type: 'memory'} → {wasmBytes}
+//   {type: 'load', token, text}     a weights file or a run file → {config, reports}
+//   {type: 'loadPth', token, bytes} → the file's config
+//   {type: 'forecast', start, horizon, epoch?} → {start, horizon, times, path, truth, errors: {model, naive}}
+//   {type: 'view', epoch, sample}   the snapshot of a past epoch, with its gradient_flow (the run unchanged)
+//   {type: 'rewind', epoch}         continue from that epoch → {epoch, history}
+//   {type: 'save'} → weights-file text;  {type: 'savePth'} → .pth bytes;  {type: 'saveRun'} → run-file
+//   text;  {type: 'historyCsv'} → CSV text;  {type: 'memory'} → {wasmBytes}
 // Streamed while playing (tagged with the token of the run they belong to):
 //   {type: 'report', token, report, backend, snapshot?}
 //   {type: 'stopped', token, epoch, reason: 'done'|'error', error?}
@@ -42,6 +46,8 @@ function load(which) {
 
 let session = null;
 let memory = null;
+/** The bindings of the module the session came from (Session.isRunFile). */
+let bindings = null;
 /** The run the session belongs to (the page's token); streamed messages carry it. */
 let token = 0;
 /** Requests run one after another on this chain. */
@@ -150,6 +156,7 @@ async function handle(msg) {
       }
       module ??= await load('cpu');
       memory = module.memory;
+      bindings = module;
       if (session) session.free();
       session = null;
       session = await module.Session.create(msg.config, backend);
@@ -165,18 +172,36 @@ async function handle(msg) {
     case 'play':
     case 'pause':
       return { epoch: session ? session.epoch : 0 };
-    case 'load':
+    case 'load': {
+      const loaded = bindings.Session.isRunFile(msg.text)
+        ? session.loadRun(msg.text)
+        : { config: session.loadWeights(msg.text), reports: [] };
+      token = msg.token;
+      return loaded;
+    }
     case 'loadPth': {
-      const config = msg.type === 'load' ? session.loadWeights(msg.text) : session.loadPth(new Uint8Array(msg.bytes));
+      const config = session.loadPth(new Uint8Array(msg.bytes));
       token = msg.token;
       return config;
     }
+    case 'view': {
+      const started = performance.now();
+      const snap = await session.view(msg.epoch, msg.sample);
+      snap.ms = performance.now() - started;
+      return snap;
+    }
+    case 'rewind':
+      return await session.rewind(msg.epoch);
+    case 'saveRun':
+      return await session.saveRun();
+    case 'historyCsv':
+      return session.historyCsv();
     case 'save':
       return await session.saveWeights();
     case 'savePth':
       return await session.savePth();
     case 'forecast':
-      return await session.forecast(msg.start, msg.horizon);
+      return await session.forecast(msg.start, msg.horizon, msg.epoch ?? undefined);
     case 'memory':
       return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
     case 'lr':
@@ -200,7 +225,7 @@ self.onmessage = (event) => {
       pumping = true;
       tick.port2.postMessage(null);
     }
-  } else if (['pause', 'create', 'load', 'loadPth'].includes(msg.type)) {
+  } else if (['pause', 'create', 'load', 'loadPth', 'rewind'].includes(msg.type)) {
     playing = null;
   }
   enqueue(async () => {

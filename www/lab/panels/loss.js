@@ -1,7 +1,10 @@
 // The training loss of every epoch so far, log scale, with the learning rate; the validation loss
 // beside it when the task holds windows out, and a memory task's chance level. In compare mode every
-// run's curves, one colour per run (validation dashed).
+// run's curves, one colour per run (validation dashed). A faint ghost curve behind them: scrubbed back,
+// the later epochs; after "continue from here" the abandoned ones; after a Reset or a change, the
+// previous run's (with a button that hides it).
 import { core } from '../core.js';
+import { el } from '../dom.js';
 import { touched } from '../changes.js';
 
 export default {
@@ -9,11 +12,16 @@ export default {
   title: 'Training loss',
   mount(ctx) {
     const { section, canvas } = ctx.canvasPanel(this, 'training loss per epoch, log scale');
+    const dismiss = el('button', { type: 'button', class: 'secondary ghost-dismiss', id: ctx.id('ghost-dismiss'), text: 'hide faint curve', hidden: true });
+    section.append(dismiss);
+    ctx.on(dismiss, 'click', () => ctx.dismissGhost());
     return {
       section,
       canvas,
-      draw({ config, store, runs, dark, dpr }, changed) {
+      draw({ config, store, runs, ghost, dark, dpr }, changed) {
         if (!touched(changed, 'config', 'reports', 'theme', 'size')) return false;
+        dismiss.hidden = !(ghost && ghost.dismissable);
+        if (ghost) dismiss.textContent = `hide the faint curve (${ghost.name})`;
         const stores = runs.map((r) => r.store);
         const lengths = Uint32Array.from(stores, (s) => s.epoch);
         const join = (column) => {
@@ -30,7 +38,7 @@ export default {
         const latest = store.latest();
         // A lone run's caption carries its learning rate; the runs of a comparison may differ in it.
         const lr = runs.length > 1 ? undefined : (latest ? latest.lr : config.lr);
-        core.drawLoss(canvas, runs.map((r) => r.label), join('losses'), join('valLosses'), lengths, config.task, lr, config.epochs, dark, dpr);
+        core.drawLoss(canvas, runs.map((r) => r.label), join('losses'), join('valLosses'), lengths, ghost ? ghost.losses : new Float64Array(), ghost ? ghost.name : '', config.task, lr, config.epochs, dark, dpr);
         return true;
       },
     };
