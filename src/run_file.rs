@@ -37,15 +37,7 @@ impl RunFile {
     pub fn from_json(text: &str) -> Result<RunFile, WeightsError> {
         let file: RunFile = serde_json::from_str(text)
             .map_err(|e| WeightsError::Unreadable(format!("not a GRU Lab run file: {e}")))?;
-        if file.format != FORMAT {
-            return Err(WeightsError::Unreadable(format!(
-                "run file format \"{}\" is not supported (expected \"{FORMAT}\")",
-                file.format
-            )));
-        }
-        file.config
-            .validate()
-            .map_err(|e| WeightsError::Unreadable(format!("run file config: {e}")))?;
+        crate::weights::check_header("run file", &file.format, FORMAT, &file.config)?;
         let numbered = file
             .reports
             .iter()

@@ -32,16 +32,25 @@ pub fn to_json(config: &LabConfig, tensors: &StateDict) -> String {
 pub fn from_json(text: &str) -> Result<WeightsFile, WeightsError> {
     let file: WeightsFile = serde_json::from_str(text)
         .map_err(|e| WeightsError::Unreadable(format!("not a GRU Lab weights file: {e}")))?;
-    if file.format != FORMAT {
+    check_header("weights file", &file.format, FORMAT, &file.config)?;
+    Ok(file)
+}
+
+/// A file of ours (`kind`: "weights file", "run file") names its `format` and holds a valid config.
+pub(crate) fn check_header(
+    kind: &str,
+    format: &str,
+    expected: &str,
+    config: &LabConfig,
+) -> Result<(), WeightsError> {
+    if format != expected {
         return Err(WeightsError::Unreadable(format!(
-            "weights file format \"{}\" is not supported (expected \"{FORMAT}\")",
-            file.format
+            "{kind} format \"{format}\" is not supported (expected \"{expected}\")"
         )));
     }
-    file.config
+    config
         .validate()
-        .map_err(|e| WeightsError::Unreadable(format!("weights file config: {e}")))?;
-    Ok(file)
+        .map_err(|e| WeightsError::Unreadable(format!("{kind} config: {e}")))
 }
 
 /// Reads a PyTorch `state_dict` file (`.pth`, zip or legacy pickle) into a state dict, keys as saved.
