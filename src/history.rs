@@ -12,7 +12,7 @@
 use crate::train::{TrainError, Trainer, TrainerState};
 use serde::Serialize;
 
-/// The default memory for one run's states: 64 MB (the tutorial's 2×32 GRU keeps ~570 epochs whole,
+/// The default memory for one run's states: 64 MB (the tutorial's 2×32 GRU keeps ~530 epochs whole,
 /// then every 2nd, 4th, … epoch).
 pub const BUDGET: usize = 64 << 20;
 
