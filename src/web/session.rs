@@ -69,6 +69,11 @@ fn train_error(e: TrainError) -> JsValue {
     error(kind, e)
 }
 
+/// A file was refused: the run is unchanged.
+fn refused(e: &dyn std::fmt::Display) -> JsValue {
+    error(ErrorKind::Refused, e)
+}
+
 fn busy() -> JsValue {
     error(ErrorKind::Busy, "busy: an epoch is running")
 }
@@ -251,11 +256,8 @@ impl Session {
         if self.trainer.is_none() {
             return Err(busy());
         }
-        let refused = |e: &dyn std::fmt::Display| error(ErrorKind::Refused, e);
         let file = weights::from_json(text).map_err(|e| refused(&e))?;
-        let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
-            .map_err(|e| refused(&e))?
-            .with_path(self.path);
+        let trainer = self.trainer_for(&file.config, &file.tensors)?;
         self.start_over(trainer, file.tensors);
         js(&file.config)
     }
@@ -267,7 +269,6 @@ impl Session {
     #[wasm_bindgen(js_name = loadPth)]
     pub fn load_pth(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let current = self.trainer.as_ref().ok_or_else(busy)?.config.clone();
-        let refused = |e: &dyn std::fmt::Display| error(ErrorKind::Refused, e);
         let dict = crate::pth::read_pth_bytes(bytes).map_err(|e| refused(&e))?;
         let (shape, dict) = ModelShape::infer(&dict).map_err(|e| refused(&e))?;
         let config = LabConfig {
@@ -279,9 +280,7 @@ impl Session {
         config
             .validate()
             .map_err(|e| refused(&format!("the file's model: {e}")))?;
-        let trainer = Trainer::from_state_dict(config.clone(), &dict, &self.device)
-            .map_err(|e| refused(&e))?
-            .with_path(self.path);
+        let trainer = self.trainer_for(&config, &dict)?;
         self.start_over(trainer, dict);
         js(&config)
     }
@@ -525,18 +524,14 @@ impl Session {
         if self.trainer.is_none() {
             return Err(busy());
         }
-        let refused = |e: &dyn std::fmt::Display| error(ErrorKind::Refused, e);
         let file = RunFile::from_json(text).map_err(|e| refused(&e))?;
         let last_flow = file.flows.last().cloned().unwrap_or_default();
-        let trainer = Trainer::from_state_dict(file.config.clone(), &file.tensors, &self.device)
-            .map_err(|e| refused(&e))?
-            .with_path(self.path)
-            .resume(
-                file.reports.clone(),
-                file.scheduler.clone(),
-                file.dropout_stream,
-                last_flow,
-            );
+        let trainer = self.trainer_for(&file.config, &file.tensors)?.resume(
+            file.reports.clone(),
+            file.scheduler.clone(),
+            file.dropout_stream,
+            last_flow,
+        );
         self.start_over(trainer, file.tensors.clone());
         if let Some(checkpoint) = &mut self.checkpoint {
             checkpoint.history = file.reports.clone();
@@ -568,6 +563,16 @@ impl Session {
 }
 
 impl Session {
+    /// A run of `config` from a file's `weights`, on this session's device and path; refused when the
+    /// tensors do not fit the config.
+    fn trainer_for(&self, config: &LabConfig, weights: &StateDict) -> Result<Trainer, JsValue> {
+        Ok(
+            Trainer::from_state_dict(config.clone(), weights, &self.device)
+                .map_err(|e| refused(&e))?
+                .with_path(self.path),
+        )
+    }
+
     /// Replaces the run with `trainer`, fresh from the loaded `weights`.
     fn start_over(&mut self, trainer: Trainer, weights: StateDict) {
         if self.checkpoint.is_some() {
