@@ -21,7 +21,7 @@
 //! trained by Burn's Adam.
 
 use crate::cells::{BackwardStep, CellKind, CellSpec, ForwardStep, FusedWeights, Planes, Source};
-use crate::gradient_flow::{GradientFlow, LayerFlow, gate_highway, l2_norm};
+use crate::gradient_flow::{FlowSums, GradientFlow, LayerSums, gate_highway, sum_of_squares};
 use crate::kernels::{Lhs, matmul};
 use crate::params::{LayerParams, ModelParams, transpose};
 use crate::state_dict::ModelShape;
@@ -49,9 +49,11 @@ struct LayerTape {
 }
 
 /// The fused forward and backward pass of a whole model over one batch, with every buffer it needs
-/// (allocated once, reused every epoch).
+/// (allocated once for up to `capacity` windows, reused every epoch; [`Tape::set_batch`] takes
+/// fewer without allocating).
 pub struct Tape {
     shape: ModelShape,
+    capacity: usize,
     batch: usize,
     steps: usize,
     layers: Vec<LayerTape>,
@@ -70,8 +72,9 @@ pub struct Tape {
     d_outputs: Vec<f32>,
     /// `[T·B]`: `dL/dx` of the model's input, when asked for.
     d_inputs: Vec<f32>,
-    /// The last backward pass's gradient through time (norms taken where BPTT forms dh_t and dc_t).
-    flow: GradientFlow,
+    /// The last backward pass's gradient through time, as sums (squares taken where BPTT forms dh_t
+    /// and dc_t).
+    flow: FlowSums,
 }
 
 /// Buffer sizes of one layer's tape, in f32 values.
@@ -140,6 +143,7 @@ impl Tape {
             .collect();
         Tape {
             shape,
+            capacity: batch,
             batch,
             steps,
             layers,
@@ -152,8 +156,54 @@ impl Tape {
             scratch: vec![0.0; batch * h],
             d_outputs: vec![0.0; rows * h],
             d_inputs: vec![0.0; rows * shape.inputs],
-            flow: GradientFlow::zeros(shape.layers, steps, spec.memory, spec.keep.is_some()),
+            flow: FlowSums::zeros(shape.layers, steps, spec.memory, spec.keep.is_some()),
         }
+    }
+
+    /// Windows the tape holds now.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// Takes `batch` windows (at most the capacity it was made for) from the next pass on, without
+    /// allocating: every buffer shrinks or grows within the memory it already has.
+    pub fn set_batch(&mut self, batch: usize) {
+        assert!(
+            batch <= self.capacity,
+            "a tape for {} windows",
+            self.capacity
+        );
+        if batch == self.batch {
+            return;
+        }
+        let (spec, h, steps) = (self.shape.cell.spec(), self.shape.hidden, self.steps);
+        for layer in &mut self.layers {
+            let sizes = layer_sizes(spec, layer.input, h, batch, steps);
+            let buffers = [
+                &mut layer.inputs,
+                &mut layer.projected,
+                &mut layer.saved,
+                &mut layer.states,
+                &mut layer.memory,
+                &mut layer.d_recurrent,
+            ];
+            for (buffer, size) in buffers.into_iter().zip(sizes) {
+                buffer.resize(size, 0.0);
+            }
+        }
+        let rows = steps * batch;
+        self.predictions.resize(batch, 0.0);
+        self.recurrent.resize(batch * spec.blocks * h, 0.0);
+        for buffer in [&mut self.d_state, &mut self.d_previous, &mut self.d_memory] {
+            buffer.resize(batch * h, 0.0);
+        }
+        if spec.memory {
+            self.d_memory_total.resize(batch * h, 0.0);
+        }
+        self.scratch.resize(batch * h, 0.0);
+        self.d_outputs.resize(rows * h, 0.0);
+        self.d_inputs.resize(rows * self.shape.inputs, 0.0);
+        self.batch = batch;
     }
 
     /// `GRUModel.forward` for `inputs: [B, T, I]` (batch-major, as the dataset stores them), from
@@ -254,12 +304,31 @@ impl Tape {
         grads: &mut ModelParams,
         input_gradient: bool,
     ) -> f64 {
+        let batch = self.batch;
+        let squared =
+            self.backward_part(params, targets, dropout_masks, grads, input_gradient, batch);
+        squared / batch as f64
+    }
+
+    /// [`Tape::backward`] for a part of a batch of `whole` windows (a shard, [`crate::shards`]): the
+    /// gradients are this part's share of the whole batch's MSE, `dL/dŷ = 2(ŷ − y)/whole`, so the
+    /// parts' gradients add up to the whole batch's. Returns this part's `Σ (ŷ − y)²`.
+    pub fn backward_part(
+        &mut self,
+        params: &ModelParams,
+        targets: &[f32],
+        dropout_masks: &[Vec<f32>],
+        grads: &mut ModelParams,
+        input_gradient: bool,
+        whole: usize,
+    ) -> f64 {
         let (b, steps, h) = (self.batch, self.steps, self.shape.hidden);
         let width = self.shape.cell.spec().blocks * h;
         assert_eq!(targets.len(), b, "targets must be [B]");
         assert_eq!(grads.shape, self.shape, "gradients of another shape");
         // L = mean((ŷ − y)²), dL/dŷ = 2(ŷ − y)/B.
         let mut loss = 0.0f64;
+        self.flow.count = b * h;
         let top = &self.layers.last().expect("at least one layer").states[steps * b * h..];
         grads.fc_weight.fill(0.0);
         grads.fc_bias = 0.0;
@@ -268,7 +337,7 @@ impl Tape {
         for s in 0..b {
             let error = self.predictions[s] - targets[s];
             loss += error as f64 * error as f64;
-            let d_prediction = 2.0 * error / b as f32;
+            let d_prediction = 2.0 * error / whole as f32;
             grads.fc_bias += d_prediction;
             let state = &top[s * h..(s + 1) * h];
             for (g, v) in grads.fc_weight.iter_mut().zip(state) {
@@ -330,12 +399,17 @@ impl Tape {
                 );
             }
         }
-        loss / b as f64
+        loss
     }
 
     /// The gradient through time of the last [`Tape::backward`]: per layer and step `‖∂L/∂h_t‖`
     /// (`‖∂L/∂c_t‖`) and the gate highway of that pass's forward ([`crate::gradient_flow`]).
-    pub fn gradient_flow(&self) -> &GradientFlow {
+    pub fn gradient_flow(&self) -> GradientFlow {
+        self.flow.flow()
+    }
+
+    /// [`Tape::gradient_flow`] before its square roots and means, to add to other shards'.
+    pub fn flow_sums(&self) -> &FlowSums {
         &self.flow
     }
 
@@ -498,7 +572,7 @@ fn backward_layer(
     d_outputs: &[f32],
     scratch: Scratch,
     grads: &mut LayerParams,
-    flow: &mut LayerFlow,
+    flow: &mut LayerSums,
     (b, steps, h): (usize, usize, usize),
 ) {
     let cell = cell.cell();
@@ -533,7 +607,7 @@ fn backward_layer(
             *d += o;
         }
         // d_state is now the total dL/dh_t: from step t + 1 and from the layer above (or the head).
-        flow.dh[t] = l2_norm(d_state);
+        flow.dh[t] = sum_of_squares(d_state);
         let d_recurrent: &mut [f32] = if spec.separate_recurrent_gradient {
             &mut tape.d_recurrent[t * b * width..(t + 1) * b * width]
         } else {
@@ -559,7 +633,7 @@ fn backward_layer(
             weights,
         });
         if let Some(dc) = &mut flow.dc {
-            dc[t] = l2_norm(d_memory_total);
+            dc[t] = sum_of_squares(d_memory_total);
         }
         d_state.copy_from_slice(d_previous);
     }

@@ -88,31 +88,96 @@ impl LayerFlow {
     }
 }
 
-/// Writes the gate highway of one layer into `keep` (`[T]`): `keep[t] = mean ∏_{s>t} k_s`, where
-/// `gate(t)` is step t's `[B·H]` keep gate (0-based t) and k = `1 − gate` when `complement` (the cho
-/// GRU keeps by `1 − z`), `gate` otherwise.
+/// A gradient flow before its square roots and means: what adds up across the shards of a batch
+/// ([`crate::shards`]). Per layer and step `Σ (∂L/∂h_t)²` (and `Σ (∂L/∂c_t)²`) and `Σ ∏_{s>t} k_s`,
+/// each summed in f64 over the `count` windows × units it has seen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlowSums {
+    pub layers: Vec<LayerSums>,
+    /// Windows × units summed so far (the keep sums' divisor).
+    pub count: usize,
+}
+
+/// One layer's sums, `[T]` each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerSums {
+    pub dh: Vec<f64>,
+    pub dc: Option<Vec<f64>>,
+    pub keep: Option<Vec<f64>>,
+}
+
+impl FlowSums {
+    /// Zeroed sums for `layers` layers of `steps` steps (`memory`: with `dc`; `keep`: with `keep`).
+    pub fn zeros(layers: usize, steps: usize, memory: bool, keep: bool) -> FlowSums {
+        let zeros = || vec![0.0; steps];
+        FlowSums {
+            layers: (0..layers)
+                .map(|_| LayerSums {
+                    dh: zeros(),
+                    dc: memory.then(zeros),
+                    keep: keep.then(zeros),
+                })
+                .collect(),
+            count: 0,
+        }
+    }
+
+    /// Adds another shard's sums to these.
+    pub fn add(&mut self, other: &FlowSums) {
+        fn add(to: &mut [f64], from: &[f64]) {
+            to.iter_mut().zip(from).for_each(|(t, f)| *t += f);
+        }
+        for (to, from) in self.layers.iter_mut().zip(&other.layers) {
+            add(&mut to.dh, &from.dh);
+            if let (Some(to), Some(from)) = (&mut to.dc, &from.dc) {
+                add(to, from);
+            }
+            if let (Some(to), Some(from)) = (&mut to.keep, &from.keep) {
+                add(to, from);
+            }
+        }
+        self.count += other.count;
+    }
+
+    /// The flow these sums make: norms `sqrt(Σ v²)` and the highway's mean `Σ / count`.
+    pub fn flow(&self) -> GradientFlow {
+        let norms = |s: &[f64]| s.iter().map(|v| v.sqrt() as f32).collect();
+        let mean = |s: &[f64]| s.iter().map(|v| (v / self.count as f64) as f32).collect();
+        GradientFlow {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| LayerFlow {
+                    dh: norms(&l.dh),
+                    dc: l.dc.as_deref().map(norms),
+                    keep: l.keep.as_deref().map(mean),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Writes the gate highway's sums of one layer into `keep` (`[T]`): `keep[t] = Σ ∏_{s>t} k_s` over
+/// the `size` windows × units, where `gate(t)` is step t's `[B·H]` keep gate (0-based t) and k =
+/// `1 − gate` when `complement` (the cho GRU keeps by `1 − z`), `gate` otherwise.
 pub fn gate_highway<'a>(
-    keep: &mut [f32],
+    keep: &mut [f64],
     size: usize,
     complement: bool,
     gate: impl Fn(usize) -> &'a [f32],
 ) {
     let mut survive = vec![1.0f32; size];
     for t in (0..keep.len()).rev() {
-        keep[t] = (survive.iter().map(|&v| v as f64).sum::<f64>() / size as f64) as f32;
+        keep[t] = survive.iter().map(|&v| v as f64).sum::<f64>();
         for (s, g) in survive.iter_mut().zip(gate(t)) {
             *s *= if complement { 1.0 - g } else { *g };
         }
     }
 }
 
-/// `sqrt(Σ v²)`, summed in f64.
-pub fn l2_norm(values: &[f32]) -> f32 {
-    values
-        .iter()
-        .map(|&v| v as f64 * v as f64)
-        .sum::<f64>()
-        .sqrt() as f32
+/// `Σ v²`, summed in f64.
+pub fn sum_of_squares(values: &[f32]) -> f64 {
+    values.iter().map(|&v| v as f64 * v as f64).sum::<f64>()
 }
 
 #[cfg(test)]
@@ -123,13 +188,30 @@ mod tests {
     fn highway_is_the_mean_product_of_later_keep_factors() {
         // Two units, three steps: k = [[0.5, 1], [0.5, 0.5], [1, 0.5]].
         let k = [[0.5f32, 1.0], [0.5, 0.5], [1.0, 0.5]];
-        let mut keep = [0.0; 3];
-        gate_highway(&mut keep, 2, false, |t| &k[t]);
-        assert_eq!(keep, [(0.5 + 0.25) / 2.0, (1.0 + 0.5) / 2.0, 1.0]);
+        let mut sums = FlowSums::zeros(1, 3, false, true);
+        sums.count = 2;
+        let keep = sums.layers[0].keep.as_mut().unwrap();
+        gate_highway(keep, 2, false, |t| &k[t]);
+        let expected = [(0.5 + 0.25) / 2.0, (1.0 + 0.5) / 2.0, 1.0];
+        assert_eq!(sums.flow().layers[0].keep.as_deref(), Some(&expected[..]));
         // The same factors given as z with k = 1 − z.
         let z = k.map(|row| row.map(|v| 1.0 - v));
-        gate_highway(&mut keep, 2, true, |t| &z[t]);
-        assert_eq!(keep, [(0.5 + 0.25) / 2.0, (1.0 + 0.5) / 2.0, 1.0]);
+        gate_highway(sums.layers[0].keep.as_mut().unwrap(), 2, true, |t| &z[t]);
+        assert_eq!(sums.flow().layers[0].keep.as_deref(), Some(&expected[..]));
+    }
+
+    #[test]
+    fn shards_sums_add_up_to_the_whole_batch_s() {
+        let mut a = FlowSums::zeros(1, 2, true, false);
+        a.layers[0].dh = vec![9.0, 1.0];
+        a.layers[0].dc = Some(vec![1.0, 4.0]);
+        a.count = 3;
+        let mut b = a.clone();
+        b.layers[0].dh = vec![16.0, 0.0];
+        a.add(&b);
+        assert_eq!(a.flow().layers[0].dh, vec![5.0, 1.0]);
+        assert_eq!(a.flow().layers[0].dc, Some(vec![2f32.sqrt(), 8f32.sqrt()]));
+        assert_eq!(a.count, 6);
     }
 
     #[test]

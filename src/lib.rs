@@ -4,8 +4,9 @@
 //! Dependencies point one way: [`kernels`] ← [`cells`] (one file per cell, the registry) and
 //! [`rng`] ← [`data`] ← [`tasks`] (one file per task, the registry) ← [`config`] ← [`state_dict`]
 //! (weights by PyTorch name, the model's shape) ← [`params`] (the same weights on the host) ←
-//! [`layer`] / [`bptt`] (the readable and the fused pass) ← [`model`] ← [`train`] (one epoch per
-//! call, [`train::EpochReport`], the epoch's [`gradient_flow`]) ← drawing ([`plot`], [`diagram`]) ←
+//! [`layer`] / [`bptt`] (the readable and the fused pass; [`dropout`] their masks) ← [`model`] and
+//! [`shards`] (the fused pass over a batch cut into shards, shared between workers) ← [`train`] (one
+//! epoch per call, [`train::EpochReport`], the epoch's [`gradient_flow`]) ← drawing ([`plot`], [`diagram`]) ←
 //! `web`. [`pth`] and [`weights`] read and write files of [`state_dict`]s. Everything but `web`
 //! compiles and is tested natively.
 
@@ -16,6 +17,7 @@ pub mod compare;
 pub mod config;
 pub mod data;
 pub mod diagram;
+pub mod dropout;
 pub mod epoch_log;
 pub mod forecast;
 pub mod gradient_flow;
@@ -29,6 +31,7 @@ pub mod plot;
 pub mod pth;
 pub mod rng;
 pub mod run_file;
+pub mod shards;
 pub mod state_dict;
 pub mod svg;
 pub mod tasks;

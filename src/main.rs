@@ -4,7 +4,7 @@
 //! gru-lab train [--epochs N] [--cell cho|pytorch|lstm|rnn] [--hidden H] [--layers L] [--dropout P] [--lr X]
 //!               [--seed S] [--window T] [--points N] [--init FILE] [--history FILE.csv] [--out DIR]
 //!               [--task T] [--split F] [--samples N] [--noise X] [--data FILE.csv [--column NAME]]
-//!               [--path fused|tensor] [--backend ndarray|wgpu]
+//!               [--path fused|tensor] [--workers N] [--backend ndarray|wgpu]
 //! gru-lab eval  --weights FILE [--cell C] [--layers L] [--hidden H]
 //! gru-lab trace --weights FILE [--cell C] [--layers L] [--hidden H] --window v1,…,vT --json
 //! gru-lab gradients --weights FILE [--cell C] [--layers L] [--hidden H] --json
@@ -41,6 +41,7 @@ const USAGE: &str = "usage:
                 [--task sine|two-tone|square|sawtooth|noisy-sine|adding|recall|csv] [--split F] [--samples N] [--noise X]
                 [--data FILE.csv [--column NAME|N]]  (the csv task's series: one value per line or columns, a header allowed)
                 [--path fused|tensor]   (how gradients are computed: hand-derived BPTT or Burn autodiff)
+                [--workers N]  (threads the fused path's shards train on; the same numbers for any N)
                 [--backend ndarray|wgpu]  (wgpu: the WebGPU backend natively, builds with --features webgpu)
   gru-lab eval  --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H]
   gru-lab trace --weights FILE [--cell cho|pytorch|lstm|rnn] [--layers L] [--hidden H] --window v1,...,vT --json
@@ -256,6 +257,18 @@ fn train(mut flags: Flags) -> Result<(), String> {
             ));
         }
     };
+    let workers = match flags.take("workers") {
+        None => 1,
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "--workers = \"{n}\" is not allowed: --workers must be an integer from 1 to 64"
+                )
+            })?,
+    };
     flags.finish("train")?;
     if data.is_some() && config.task != TaskKind::Csv {
         return Err(format!(
@@ -268,6 +281,9 @@ fn train(mut flags: Flags) -> Result<(), String> {
         "Starting {} sine wave prediction experiment...",
         config.cell.spec().short
     );
+    if path == TrainingPath::Tensor {
+        gru_lab::train::check_tensor_path(&config)?;
+    }
     let mut trainer = match &init {
         Some(path) => {
             let (_, dict) = read_weights(path)?;
@@ -276,7 +292,8 @@ fn train(mut flags: Flags) -> Result<(), String> {
         }
         None => Trainer::new(config.clone(), &device),
     }
-    .with_path(path);
+    .with_path(path)
+    .with_workers(workers);
     let samples = trainer.data.samples();
     println!(
         "Data shape: X=[{samples}, {}, {}], y=[{samples}, 1]",
@@ -294,12 +311,19 @@ fn train(mut flags: Flags) -> Result<(), String> {
             s.scale
         );
     }
+    let plan = trainer.shard_plan();
     println!(
         "Cell: {}, backend: {backend}, gradients: {}",
         config.cell.name(),
         match trainer.path() {
-            TrainingPath::Fused => "fused BPTT",
-            TrainingPath::Tensor => "Burn autodiff",
+            TrainingPath::Fused => format!(
+                "fused BPTT ({} shards of the batch on {} thread{}; tape {:.1} MB a thread)",
+                plan.shards,
+                trainer.workers(),
+                if trainer.workers() == 1 { "" } else { "s" },
+                plan.tape_bytes(trainer.model().shape(), config.window) as f64 / 1e6
+            ),
+            TrainingPath::Tensor => "Burn autodiff".into(),
         }
     );
     println!(
@@ -469,7 +493,7 @@ fn gradients(mut flags: Flags) -> Result<(), String> {
         &mut ModelParams::zeros(shape),
         false,
     );
-    let flow: &GradientFlow = tape.gradient_flow();
+    let flow: GradientFlow = tape.gradient_flow();
     let json = serde_json::json!({
         "cell": config.cell.name(),
         "loss": loss,

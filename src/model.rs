@@ -5,6 +5,7 @@
 
 use crate::cells::State;
 use crate::config::LabConfig;
+use crate::dropout::Dropout;
 use crate::gradient_flow::{GradientFlow, LayerFlow};
 use crate::layer::{RecurrentLayer, probe_norms};
 use crate::params::{LayerParams, ModelParams};
@@ -281,36 +282,28 @@ impl RecurrentModel {
         }
     }
 
-    /// Inverted-dropout masks for one training pass, drawn from `rng`: each entry is 0 with
-    /// probability p and `1/(1−p)` otherwise (PyTorch's `nn.Dropout` in training). One `[B, T, H]`
-    /// mask per layer but the last; none when p is 0 or there is one layer.
+    /// Where this model has dropout ([`Dropout`]).
+    pub fn dropout(&self) -> Dropout {
+        Dropout {
+            p: self.dropout,
+            layers: self.layers.len(),
+            hidden: self.layers[0].hidden,
+        }
+    }
+
+    /// Inverted-dropout masks for one training pass over the whole batch, drawn from `rng` (which
+    /// moves on past them): one `[B, T, H]` mask per layer but the last; none when p is 0 or there is
+    /// one layer ([`Dropout::masks`]).
     pub fn dropout_mask_values(
         &self,
         batch: usize,
         steps: usize,
         rng: &mut SplitMix64,
     ) -> Vec<Vec<f32>> {
-        let p = self.dropout;
-        if p <= 0.0 || self.layers.len() < 2 {
-            return Vec::new();
-        }
-        let hidden = self.layers[0].hidden;
-        let keep = (1.0 / (1.0 - p)) as f32;
-        // `next_f64() < p` without the float conversion: next_f64 is the top 53 bits over 2⁵³.
-        let threshold = (p * (1u64 << 53) as f64).ceil() as u64;
-        (0..self.layers.len() - 1)
-            .map(|_| {
-                (0..batch * steps * hidden)
-                    .map(|_| {
-                        if rng.next_u64() >> 11 < threshold {
-                            0.0
-                        } else {
-                            keep
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
+        let dropout = self.dropout();
+        let masks = dropout.masks(batch, steps, 0..batch, rng);
+        rng.skip(dropout.draws(batch, steps));
+        masks
     }
 
     /// [`RecurrentModel::dropout_mask_values`] as tensors on `device`.

@@ -152,20 +152,37 @@ impl ModelParams {
             .copied()
     }
 
+    /// Every value, mutable, in the order of [`ModelParams::values`].
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut f32> + '_ {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| {
+                l.w_input
+                    .iter_mut()
+                    .chain(&mut l.w_hidden)
+                    .chain(&mut l.b_input)
+                    .chain(l.b_hidden.iter_mut().flatten())
+            })
+            .chain(&mut self.fc_weight)
+            .chain(std::iter::once(&mut self.fc_bias))
+    }
+
+    /// Sets every value from `values`, in the order of [`ModelParams::values`].
+    pub fn assign(&mut self, values: impl IntoIterator<Item = f32>) {
+        for (v, new) in self.values_mut().zip(values) {
+            *v = new;
+        }
+    }
+
+    /// Adds `other` value by value (the shards' gradients, [`crate::shards`]).
+    pub fn add(&mut self, other: &ModelParams) {
+        for (v, o) in self.values_mut().zip(other.values()) {
+            *v += o;
+        }
+    }
+
     /// Multiplies every value by `factor`.
     pub fn scale(&mut self, factor: f32) {
-        for l in &mut self.layers {
-            for v in l
-                .w_input
-                .iter_mut()
-                .chain(&mut l.w_hidden)
-                .chain(&mut l.b_input)
-                .chain(l.b_hidden.iter_mut().flatten())
-            {
-                *v *= factor;
-            }
-        }
-        self.fc_weight.iter_mut().for_each(|v| *v *= factor);
-        self.fc_bias *= factor;
+        self.values_mut().for_each(|v| *v *= factor);
     }
 }

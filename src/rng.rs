@@ -11,13 +11,16 @@ pub struct SplitMix64 {
     state: u64,
 }
 
+/// SplitMix64's increment (the golden ratio's fraction, 2⁶⁴/φ).
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
 impl SplitMix64 {
     pub fn new(seed: u64) -> Self {
         SplitMix64 { state: seed }
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -37,6 +40,13 @@ impl SplitMix64 {
     /// The stream's position: `SplitMix64::new(position)` goes on exactly where this one stands.
     pub fn position(&self) -> u64 {
         self.state
+    }
+
+    /// Moves the stream on by `draws` numbers in O(1): the n-th number depends only on the starting
+    /// state and n, so a shard of the batch can draw its part of a dropout mask by itself
+    /// ([`crate::shards`]).
+    pub fn skip(&mut self, draws: u64) {
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA.wrapping_mul(draws));
     }
 
     /// A child generator for a separate stream (e.g. dropout masks apart from the weights).
@@ -122,5 +132,15 @@ mod tests {
             let v = g.symmetric(0.5);
             assert!((-0.5..0.5).contains(&v));
         }
+    }
+
+    #[test]
+    fn skipping_lands_where_drawing_does() {
+        let (mut drawn, mut skipped) = (SplitMix64::new(42), SplitMix64::new(42));
+        for _ in 0..1_000 {
+            drawn.next_u64();
+        }
+        skipped.skip(1_000);
+        assert_eq!(skipped.next_u64(), drawn.next_u64());
     }
 }

@@ -8,14 +8,13 @@
 //! [`crate::layer`] (the readable reference, and the path that runs on WebGPU). Either way Burn's Adam
 //! updates the Burn model.
 
-use crate::bptt::Tape;
 use crate::config::LabConfig;
 use crate::data::Dataset;
 use crate::forecast::{self, ForecastReport, MAX_HORIZON};
 use crate::gradient_flow::GradientFlow;
 use crate::model::{Evaluation, FlowTensors, RecurrentModel};
-use crate::params::ModelParams;
 use crate::rng::SplitMix64;
+use crate::shards::{self, ShardGradients, ShardJob, ShardPlan, ShardWorker};
 use crate::state_dict::{ModelShape, StateDict, WeightsError};
 use crate::trace::SampleTrace;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -171,16 +170,51 @@ pub enum TrainingPath {
     Tensor,
 }
 
-/// A [`Tape`] the size of the tutorial's run takes about 25 MB; beyond this many bytes (hidden 128,
-/// 4 layers, 5,000 points of windows of 50 would need 4.5 GB) the run uses the tensor path.
-const FUSED_TAPE_BUDGET: usize = 512 << 20;
+/// The most bytes a run on the tensor path may keep for one training pass: Burn's autodiff keeps every
+/// op's output of the whole batch until the backward pass (the fused path trains in pieces instead,
+/// [`crate::shards`]), and a page's wasm memory ends at 4 GB.
+pub const TENSOR_PATH_LIMIT: usize = 2 << 30;
 
-/// The fused path's buffers: the tape and the gradients it fills, and a tape for the held-out
-/// windows (forward only).
+/// About what one training pass over `batch` windows of `steps` keeps on the tensor path: the fused
+/// tape's quantities twice over (the op-by-op graph holds each gate before and after its
+/// activation, and its gradients).
+pub fn tensor_path_bytes(shape: ModelShape, batch: usize, steps: usize) -> usize {
+    2 * crate::bptt::Tape::bytes(shape, batch, steps)
+}
+
+/// Refuses a run the tensor path cannot hold, naming the fields that make it large.
+pub fn check_tensor_path(config: &LabConfig) -> Result<(), String> {
+    let data = config.dataset();
+    let bytes = tensor_path_bytes(ModelShape::from(config), data.samples(), data.window);
+    if bytes <= TENSOR_PATH_LIMIT {
+        return Ok(());
+    }
+    Err(format!(
+        "this run needs about {:.1} GB for one training pass on the op-by-op path (hidden {} × layers {} × window {} × {} windows), more than its {} GB: lower hidden, layers, window or the data (points, samples), or train on the fused path, which trains in pieces",
+        bytes as f64 / 1e9,
+        config.hidden,
+        config.layers,
+        data.window,
+        data.samples(),
+        TENSOR_PATH_LIMIT >> 30
+    ))
+}
+
+/// The fused path's workers: one per thread the run trains on (natively; in the page one, the others
+/// being Web Workers driven from JavaScript), each with its tape for one piece of a shard
+/// ([`crate::shards`]). The first also evaluates.
 struct Fused {
-    tape: Tape,
-    grads: ModelParams,
-    validation: Option<Tape>,
+    workers: Vec<ShardWorker>,
+}
+
+/// An epoch begun on the fused path ([`Trainer::begin_epoch`]): the job every worker computes its
+/// shards of, and what [`Trainer::finish_epoch`] needs to report it.
+pub struct PendingEpoch {
+    pub job: ShardJob,
+    pub plan: ShardPlan,
+    epoch: usize,
+    lr: f64,
+    started: web_time::Instant,
 }
 
 /// Everything that decides what a run's next epochs do, at the end of epoch `epoch`: the weights,
@@ -295,27 +329,55 @@ impl Trainer {
         .with_path(TrainingPath::Fused))
     }
 
-    /// Switches how gradients are computed from the next epoch on. [`TrainingPath::Fused`] falls back
-    /// to the tensor path when its tape would exceed the memory budget.
+    /// Switches how gradients are computed from the next epoch on.
     pub fn with_path(mut self, path: TrainingPath) -> Trainer {
-        let shape = self.model.shape();
-        let (batch, steps) = (self.data.samples(), self.data.window);
-        self.fused = (path == TrainingPath::Fused
-            && Tape::bytes(shape, batch, steps) <= FUSED_TAPE_BUDGET)
-            .then(|| Fused {
-                tape: Tape::new(shape, batch, steps),
-                grads: ModelParams::zeros(shape),
-                validation: self
-                    .data
-                    .validation
-                    .as_ref()
-                    .map(|v| Tape::new(shape, v.samples(), steps)),
-            });
+        self.fused = (path == TrainingPath::Fused).then(|| Fused {
+            workers: vec![self.shard_worker()],
+        });
         // The fused path computes its own gradients: its parameters must not require them, or each
         // epoch's new parameters pile up in Burn's autodiff graph, which only a backward pass
         // clears (~12 KB an epoch).
         self.model = self.model.set_require_grad(self.fused.is_none());
         self
+    }
+
+    /// Trains the fused path's shards on `workers` threads (natively; 1 on wasm32, where the other
+    /// workers are Web Workers). The numbers are the same for any count ([`crate::shards`]).
+    pub fn with_workers(mut self, workers: usize) -> Trainer {
+        let plan = self.shard_plan();
+        let count = workers.clamp(1, plan.shards);
+        if let Some(mut fused) = self.fused.take() {
+            fused.workers.truncate(count);
+            while fused.workers.len() < count {
+                fused.workers.push(self.shard_worker_for(plan));
+            }
+            self.fused = Some(fused);
+        }
+        self
+    }
+
+    /// How this run's batch is cut into shards and pieces.
+    pub fn shard_plan(&self) -> ShardPlan {
+        ShardPlan::new(self.model.shape(), self.data.samples(), self.data.window)
+    }
+
+    /// A worker for this run's shards (another thread's, or the page's helper worker's twin).
+    pub fn shard_worker(&self) -> ShardWorker {
+        self.shard_worker_for(self.shard_plan())
+    }
+
+    fn shard_worker_for(&self, plan: ShardPlan) -> ShardWorker {
+        ShardWorker::new(
+            self.model.shape(),
+            self.model.dropout(),
+            plan,
+            self.data.window,
+        )
+    }
+
+    /// Threads the fused path trains on (0 on the tensor path).
+    pub fn workers(&self) -> usize {
+        self.fused.as_ref().map_or(0, |f| f.workers.len())
     }
 
     /// Takes over where another run stopped: its epoch history and learning-rate scheduler (used
@@ -410,14 +472,110 @@ impl Trainer {
     /// Trains one epoch. On a NaN or infinite loss the weights and Adam's state stay as they were
     /// before the epoch and [`TrainError::Diverged`] is returned.
     pub async fn step_epoch(&mut self) -> Result<EpochReport, TrainError> {
+        if let Some(pending) = self.begin_epoch().await? {
+            let fused = self.fused.as_mut().expect("fused path");
+            let parts = shards::compute_all(&mut fused.workers, &self.data, &pending.job);
+            return self.finish_epoch(pending, parts).await;
+        }
         let started = web_time::Instant::now();
         let epoch = self.history.len() + 1;
         let lr = self.scheduler.lr;
-        let (loss, norm, gradient_flow) = if self.fused.is_some() {
-            self.fused_epoch(epoch, lr).await?
-        } else {
-            self.tensor_epoch(epoch, lr).await?
+        let (loss, norm, gradient_flow) = self.tensor_epoch(epoch, lr).await?;
+        self.report(epoch, started, loss, norm, gradient_flow).await
+    }
+
+    /// Starts an epoch on the fused path (None on the tensor path): the weights before the update
+    /// and the dropout stream's position, which every worker computes its shards from; the stream
+    /// moves on past this epoch's masks.
+    pub async fn begin_epoch(&mut self) -> Result<Option<PendingEpoch>, TrainError> {
+        if self.fused.is_none() {
+            return Ok(None);
+        }
+        let started = web_time::Instant::now();
+        let params = self.model.params().await.map_err(TrainError::Backend)?;
+        let dropout_stream = self.dropout_rng.position();
+        self.dropout_rng.skip(
+            self.model
+                .dropout()
+                .draws(self.data.samples(), self.data.window),
+        );
+        Ok(Some(PendingEpoch {
+            job: ShardJob {
+                params,
+                dropout_stream,
+            },
+            plan: self.shard_plan(),
+            epoch: self.history.len() + 1,
+            lr: self.scheduler.lr,
+            started,
+        }))
+    }
+
+    /// Shards `shards` of the epoch `job` describes, computed on this run's first worker (the page's
+    /// share of a begun epoch, or a helper worker's share of its run's). Empty on the tensor path.
+    pub fn compute_shards(
+        &mut self,
+        job: &ShardJob,
+        shards: std::ops::Range<usize>,
+    ) -> Vec<ShardGradients> {
+        let Some(fused) = &mut self.fused else {
+            return Vec::new();
         };
+        let worker = &mut fused.workers[0];
+        shards.map(|k| worker.shard(&self.data, job, k)).collect()
+    }
+
+    /// Ends a begun epoch with every shard's part, in shard order: the parts added up, the loss
+    /// and gradients checked, clipped and handed to Burn's Adam. The loss is known before the update,
+    /// so a diverged epoch changes nothing but the dropout stream.
+    pub async fn finish_epoch(
+        &mut self,
+        pending: PendingEpoch,
+        parts: Vec<ShardGradients>,
+    ) -> Result<EpochReport, TrainError> {
+        let PendingEpoch {
+            epoch, lr, started, ..
+        } = pending;
+        if parts.len() != pending.plan.shards {
+            return Err(TrainError::Backend(format!(
+                "{} of {} shards came back",
+                parts.len(),
+                pending.plan.shards
+            )));
+        }
+        let ShardGradients {
+            squared_error: loss,
+            mut grads,
+            flow,
+        } = shards::combine(pending.plan.batch, parts);
+        // clip_grad_norm_: one L2 norm over every gradient, scale by max_norm / (norm + 1e-6) ≤ 1.
+        let norm = grads
+            .values()
+            .map(|g| g as f64 * g as f64)
+            .sum::<f64>()
+            .sqrt();
+        // f32, as the tensor path holds the loss: a loss beyond f32's range has diverged too.
+        if !(loss as f32).is_finite() || !norm.is_finite() {
+            return Err(TrainError::Diverged { epoch, loss });
+        }
+        let scale = MAX_GRAD_NORM as f64 / (norm + 1e-6);
+        if scale < 1.0 {
+            grads.scale(scale as f32);
+        }
+        let grads = self.model.gradients(&grads, &self.device.clone().inner());
+        self.model = self.optimizer.step(lr, self.model.clone(), grads);
+        self.report(epoch, started, loss, norm, flow.flow()).await
+    }
+
+    /// The epoch's report after its update: the validation loss, the scheduler's step, the history.
+    async fn report(
+        &mut self,
+        epoch: usize,
+        started: web_time::Instant,
+        loss: f64,
+        norm: f64,
+        gradient_flow: GradientFlow,
+    ) -> Result<EpochReport, TrainError> {
         let val_loss = self.validation_loss().await.map_err(TrainError::Backend)?;
         let report = EpochReport {
             epoch,
@@ -430,47 +588,6 @@ impl Trainer {
         self.gradient_flow = gradient_flow;
         self.history.push(report.clone());
         Ok(report)
-    }
-
-    /// One epoch on the fused path: the loss and gradients on the host, then Burn's Adam. The loss
-    /// is known before the update, so a diverged epoch changes nothing.
-    async fn fused_epoch(
-        &mut self,
-        epoch: usize,
-        lr: f64,
-    ) -> Result<(f64, f64, GradientFlow), TrainError> {
-        let params = self.model.params().await.map_err(TrainError::Backend)?;
-        let masks = self.model.dropout_mask_values(
-            self.data.samples(),
-            self.data.window,
-            &mut self.dropout_rng,
-        );
-        let fused = self.fused.as_mut().expect("fused path");
-        fused.tape.forward(&params, &self.data.inputs, &[], &masks);
-        let loss =
-            fused
-                .tape
-                .backward(&params, &self.data.targets, &masks, &mut fused.grads, false);
-        // clip_grad_norm_: one L2 norm over every gradient, scale by max_norm / (norm + 1e-6) ≤ 1.
-        let norm = fused
-            .grads
-            .values()
-            .map(|g| g as f64 * g as f64)
-            .sum::<f64>()
-            .sqrt();
-        // f32, as the tensor path holds the loss: a loss beyond f32's range has diverged too.
-        if !(loss as f32).is_finite() || !norm.is_finite() {
-            return Err(TrainError::Diverged { epoch, loss });
-        }
-        let scale = MAX_GRAD_NORM as f64 / (norm + 1e-6);
-        if scale < 1.0 {
-            fused.grads.scale(scale as f32);
-        }
-        let grads = self
-            .model
-            .gradients(&fused.grads, &self.device.clone().inner());
-        self.model = self.optimizer.step(lr, self.model.clone(), grads);
-        Ok((loss, norm, fused.tape.gradient_flow().clone()))
     }
 
     /// One epoch on the tensor path: Burn's autodiff, the clipping and Adam on the device, then one
@@ -587,11 +704,10 @@ impl Trainer {
         let (Some(validation), Some(inputs)) = (&self.data.validation, &self.validation) else {
             return Ok(None);
         };
-        if let Some(tape) = self.fused.as_mut().and_then(|f| f.validation.as_mut()) {
+        if let Some(fused) = &mut self.fused {
             let params = self.model.params().await?;
-            return Ok(Some(
-                tape.forward(&params, &validation.inputs, &[], &[]).to_vec(),
-            ));
+            let (predictions, _) = fused.workers[0].evaluate(&params, &validation.inputs, &[]);
+            return Ok(Some(predictions));
         }
         let prediction = self
             .model
@@ -637,16 +753,14 @@ impl Trainer {
             return self.model.trace(self.inputs.clone(), &[], &idx).await;
         };
         let params = self.model.params().await?;
-        let predictions = fused
-            .tape
-            .forward(&params, &self.data.inputs, &[], &[])
-            .to_vec();
+        let (predictions, gates) = fused.workers[0].evaluate(&params, &self.data.inputs, &idx);
         let traces = idx
             .iter()
-            .map(|&s| SampleTrace {
+            .zip(gates)
+            .map(|(&s, layers)| SampleTrace {
                 sample: s,
                 prediction: predictions[s],
-                layers: fused.tape.gates(s),
+                layers,
             })
             .collect();
         Ok(Evaluation {

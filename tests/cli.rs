@@ -359,6 +359,31 @@ fn bad_arguments_end_with_one_clear_line() {
             vec!["trace", "--weights", &trained, "--window", "0.1"],
             "--json",
         ),
+        (
+            vec!["train", "--workers", "0"],
+            "--workers must be an integer from 1 to 64",
+        ),
+        // Too large for the op-by-op path's memory: refused before anything is allocated.
+        (
+            vec![
+                "train",
+                "--path",
+                "tensor",
+                "--task",
+                "adding",
+                "--window",
+                "200",
+                "--samples",
+                "10000",
+                "--hidden",
+                "128",
+                "--layers",
+                "4",
+                "--cell",
+                "lstm",
+            ],
+            "lower hidden, layers, window or the data (points, samples)",
+        ),
     ];
     for (args, expected) in cases {
         let out = run(&args);

@@ -8,6 +8,7 @@
 //! - `charts`: no chart's labels overlap or leave the canvas; hover hits what was drawn;
 //! - `cli`: the `gru-lab` binary's output and its one-line errors;
 //! - `history`: a run sent back to an earlier epoch trains on bit for bit; the history's budget.
+//! - `shards`: the shards of a batch add up to one pass; a run is the same on 1, 2 or 3 workers.
 
 mod charts;
 mod cli;
@@ -17,4 +18,5 @@ mod fused;
 mod golden;
 mod gradient_flow;
 mod history;
+mod shards;
 mod tasks;

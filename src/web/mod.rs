@@ -12,7 +12,7 @@ mod page;
 mod session;
 
 pub use page::*;
-pub use session::Session;
+pub use session::{Session, ShardHelper};
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

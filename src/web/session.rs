@@ -12,9 +12,13 @@ use crate::config::LabConfig;
 use crate::epoch_log::EpochLog;
 use crate::gradient_flow::GradientFlow;
 use crate::history::{self, History, HistorySummary};
+use crate::params::ModelParams;
 use crate::run_file::{self, RunFile};
+use crate::shards::{ShardGradients, ShardJob};
 use crate::state_dict::{ModelShape, StateDict};
-use crate::train::{EpochReport, PlateauScheduler, TrainError, Trainer, TrainingPath};
+use crate::train::{
+    EpochReport, PendingEpoch, PlateauScheduler, TrainError, Trainer, TrainingPath,
+};
 use crate::weights;
 use burn::tensor::Device;
 use serde::Serialize;
@@ -74,6 +78,13 @@ fn refused(e: &dyn std::fmt::Display) -> JsValue {
     error(ErrorKind::Refused, e)
 }
 
+fn no_epoch() -> JsValue {
+    error(
+        ErrorKind::Busy,
+        "no epoch begun for helpers (beginEpoch first)",
+    )
+}
+
 fn busy() -> JsValue {
     error(ErrorKind::Busy, "busy: an epoch is running")
 }
@@ -98,6 +109,8 @@ pub struct Session {
     history: History,
     /// Every epoch's gradient through time, for the history CSV and the run file.
     log: EpochLog,
+    /// An epoch begun for helper workers ([`Session::begin_epoch`]) and the shards computed here.
+    pending: Option<(PendingEpoch, Vec<ShardGradients>)>,
 }
 
 /// Where a WebGPU run stood after its last finished epoch.
@@ -211,7 +224,17 @@ impl Session {
     /// `backend` says why) or `"ndarray"`.
     pub async fn create(config: JsValue, backend: String) -> Result<Session, JsValue> {
         let config = config_from(config)?;
+        let too_large = crate::train::check_tensor_path(&config).err();
         let (device, path, name) = match backend.as_str() {
+            // A run WebGPU's op-by-op path cannot hold trains on the CPU, in pieces.
+            "webgpu" if too_large.is_some() => (
+                ndarray_device(),
+                TrainingPath::Fused,
+                format!(
+                    "ndarray (WebGPU: {})",
+                    too_large.as_deref().unwrap_or_default()
+                ),
+            ),
             "webgpu" => match webgpu_device().await {
                 Ok(device) => (device, TrainingPath::Tensor, "WebGPU".to_string()),
                 Err(why) => (
@@ -245,6 +268,7 @@ impl Session {
             path,
             backend: name,
             checkpoint,
+            pending: None,
         })
     }
 
@@ -384,20 +408,94 @@ impl Session {
         {
             self.checkpoint = Some(checkpoint);
         }
-        if let Ok(report) = &result {
-            self.history.record(&trainer);
-            self.log.record(report.epoch, trainer.gradient_flow());
+        let trained = self.trained(&trainer, result, switched);
+        self.trainer = Some(trainer);
+        trained
+    }
+
+    /// The fused path's shards of one epoch (0 on WebGPU): the units the page's helper workers
+    /// ([`ShardHelper`]) share out.
+    #[wasm_bindgen(getter)]
+    pub fn shards(&self) -> usize {
+        match &self.trainer {
+            Some(t) if t.path() == TrainingPath::Fused => t.shard_plan().shards,
+            _ => 0,
         }
-        let trained = result.map_err(train_error).and_then(|report| {
-            js(&Trained {
-                report: Report {
-                    report,
-                    gradient_flow: trainer.gradient_flow(),
-                },
-                backend: switched,
-                history: self.history.summary(),
-            })
-        });
+    }
+
+    /// The run's config as a helper worker builds its [`ShardHelper`] from (the learner's series
+    /// included).
+    #[wasm_bindgen(js_name = shardConfig)]
+    pub fn shard_config(&self) -> Result<JsValue, JsValue> {
+        js(&self.trainer.as_ref().ok_or_else(busy)?.config)
+    }
+
+    /// Begins an epoch whose shards helper workers share: returns `{params, stream}` for them (the
+    /// weights before the update as a `Float32Array` and the dropout stream's position as
+    /// `[high, low]` 32-bit halves), or null on WebGPU. [`Session::compute_shards`] then computes this
+    /// worker's share and [`Session::finish_epoch`] ends the epoch with the helpers'.
+    #[wasm_bindgen(js_name = beginEpoch)]
+    pub async fn begin_epoch(&mut self) -> Result<JsValue, JsValue> {
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let begun = trainer.begin_epoch().await;
+        self.trainer = Some(trainer);
+        let Some(pending) = begun.map_err(train_error)? else {
+            return Ok(JsValue::NULL);
+        };
+        let params: Vec<f32> = pending.job.params.values().collect();
+        let stream = pending.job.dropout_stream;
+        self.pending = Some((pending, Vec::new()));
+        let job = js_sys::Object::new();
+        let halves = js_sys::Array::of2(&((stream >> 32) as u32).into(), &(stream as u32).into());
+        js_sys::Reflect::set(
+            &job,
+            &"params".into(),
+            &js_sys::Float32Array::from(params.as_slice()),
+        )?;
+        js_sys::Reflect::set(&job, &"stream".into(), &halves)?;
+        Ok(job.into())
+    }
+
+    /// Computes shards `from..to` of the begun epoch here (this worker's share).
+    #[wasm_bindgen(js_name = computeShards)]
+    pub fn compute_shards(&mut self, from: usize, to: usize) -> Result<(), JsValue> {
+        let (pending, parts) = self.pending.as_mut().ok_or_else(no_epoch)?;
+        let trainer = self.trainer.as_mut().ok_or_else(busy)?;
+        parts.extend(trainer.compute_shards(&pending.job, from..to));
+        Ok(())
+    }
+
+    /// Ends the begun epoch: this worker's shards first, then `helpers`' parts in shard order (each
+    /// `{sums: Float64Array, grads: Float32Array}` from [`ShardHelper::compute`]). Returns what
+    /// [`Session::train`] returns.
+    #[wasm_bindgen(js_name = finishEpoch)]
+    pub async fn finish_epoch(&mut self, helpers: js_sys::Array) -> Result<JsValue, JsValue> {
+        let (pending, mut parts) = self.pending.take().ok_or_else(no_epoch)?;
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let (shape, steps) = (trainer.model().shape(), trainer.data.window);
+        let mut result = Ok(());
+        for part in helpers.iter() {
+            let field = |name: &str| js_sys::Reflect::get(&part, &name.into());
+            let decoded = match (field("sums"), field("grads")) {
+                (Ok(sums), Ok(grads)) => ShardGradients::from_parts(
+                    shape,
+                    steps,
+                    &js_sys::Float64Array::new(&sums).to_vec(),
+                    &js_sys::Float32Array::new(&grads).to_vec(),
+                ),
+                _ => None,
+            };
+            match decoded {
+                Some(part) => parts.push(part),
+                None => result = Err(error(ErrorKind::Invalid, "a helper's shard did not fit")),
+            }
+        }
+        if let Err(e) = result {
+            self.trainer = Some(trainer);
+            return Err(e);
+        }
+        let report = trainer.finish_epoch(pending, parts).await;
+        let trained = self.trained(&trainer, report, None);
         self.trainer = Some(trainer);
         trained
     }
@@ -563,9 +661,35 @@ impl Session {
 }
 
 impl Session {
+    /// Records a trained epoch in the history and the log and says it as the page reads it.
+    fn trained(
+        &mut self,
+        trainer: &Trainer,
+        result: Result<EpochReport, TrainError>,
+        switched: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        if let Ok(report) = &result {
+            self.history.record(trainer);
+            self.log.record(report.epoch, trainer.gradient_flow());
+        }
+        result.map_err(train_error).and_then(|report| {
+            js(&Trained {
+                report: Report {
+                    report,
+                    gradient_flow: trainer.gradient_flow(),
+                },
+                backend: switched,
+                history: self.history.summary(),
+            })
+        })
+    }
+
     /// A run of `config` from a file's `weights`, on this session's device and path; refused when the
     /// tensors do not fit the config.
     fn trainer_for(&self, config: &LabConfig, weights: &StateDict) -> Result<Trainer, JsValue> {
+        if self.path == TrainingPath::Tensor {
+            crate::train::check_tensor_path(config).map_err(|e| refused(&e))?;
+        }
         Ok(
             Trainer::from_state_dict(config.clone(), weights, &self.device)
                 .map_err(|e| refused(&e))?
@@ -580,6 +704,67 @@ impl Session {
         }
         self.history = History::new(&trainer, history::BUDGET);
         self.log = EpochLog::new();
+        self.pending = None;
         self.trainer = Some(trainer);
+    }
+}
+
+/// A helper worker's half of a run's epochs: the same model and data as the run's [`Session`], to
+/// compute the shards of its epochs that the session hands out ([`crate::shards`]).
+#[wasm_bindgen]
+pub struct ShardHelper {
+    trainer: Trainer,
+}
+
+#[wasm_bindgen]
+impl ShardHelper {
+    /// A helper for runs of `config` (what [`Session::shard_config`] gives).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<ShardHelper, JsValue> {
+        let config = config_from(config)?;
+        Ok(ShardHelper {
+            trainer: Trainer::new(config, &ndarray_device()),
+        })
+    }
+
+    /// Shards `from..to` of the epoch whose weights are `params` (in [`ModelParams::values`] order)
+    /// and whose dropout stream stood at `high·2³² + low`: one `{sums, grads}` per shard, in order.
+    pub fn compute(
+        &mut self,
+        params: &[f32],
+        high: u32,
+        low: u32,
+        from: usize,
+        to: usize,
+    ) -> Result<js_sys::Array, JsValue> {
+        let mut weights = ModelParams::zeros(self.trainer.model().shape());
+        if params.len() != weights.values().count() || to > self.trainer.shard_plan().shards {
+            return Err(error(
+                ErrorKind::Invalid,
+                "a shard job that does not fit this helper's model",
+            ));
+        }
+        weights.assign(params.iter().copied());
+        let job = ShardJob {
+            params: weights,
+            dropout_stream: (high as u64) << 32 | low as u64,
+        };
+        let out = js_sys::Array::new();
+        for part in self.trainer.compute_shards(&job, from..to) {
+            let grads: Vec<f32> = part.grads.values().collect();
+            let message = js_sys::Object::new();
+            js_sys::Reflect::set(
+                &message,
+                &"sums".into(),
+                &js_sys::Float64Array::from(part.sums().as_slice()),
+            )?;
+            js_sys::Reflect::set(
+                &message,
+                &"grads".into(),
+                &js_sys::Float32Array::from(grads.as_slice()),
+            )?;
+            out.push(&message);
+        }
+        Ok(out)
     }
 }
