@@ -5,7 +5,9 @@
 // PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (../shared/bench/tfjs-gru,
 // --tfjs, the matching Keras layer), all in the same run; and Play in the page: wall time per epoch
 // against the worker's own, frames drawn per second and the main-thread cost of drawing; compare mode's
-// Step round with 1, 2 and 3 runs.
+// Step round with 1, 2 and 3 runs; and speed as the model grows (every cell at six sizes, ours on one
+// worker and on every core against PyTorch on one thread and on its default threads; `--only=scaling`
+// runs that table alone).
 // Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
@@ -179,6 +181,76 @@ function kernels() {
   return out.trim().split('\n').map((line) => JSON.parse(line));
 }
 
+/** Median and min over epochs 3…N: the scaling table's runs are short (a large model's epoch takes
+ * seconds). */
+function tail(ms) {
+  const rest = ms.slice(2).sort((a, b) => a - b);
+  return { epochs: ms.length, medianMs: rest[Math.floor(rest.length / 2)], minMs: rest[0] };
+}
+
+/** The training worker alone (www/bench/worker.html: Play, nothing drawn) on `workers` workers. */
+async function worker(query, workers, epochs) {
+  const b = await start();
+  try {
+    const page = await b.page(`/www/bench/worker.html?${query}&workers=${workers}&n=${epochs}`);
+    await page.waitForFunction(() => window.result, null, { timeout: 1_800_000, polling: 250 });
+    const r = await page.evaluate(() => window.result);
+    if (r.error) throw new Error(`${query}, ${workers} workers: ${r.error}`);
+    return { ...tail(r.ms), workers: r.workers };
+  } finally {
+    await b.close();
+  }
+}
+
+/** Speed as the model grows (issue 20): every cell at six sizes, ours on one worker and on every core,
+ * PyTorch on one thread and on its default threads, all in this run. */
+const SCALING = [
+  { hidden: 8, layers: 1, window: 10, epochs: 30 },
+  { hidden: 32, layers: 2, window: 10, epochs: 30 },
+  { hidden: 64, layers: 2, window: 10, epochs: 20 },
+  { hidden: 128, layers: 2, window: 10, epochs: 12 },
+  { hidden: 32, layers: 2, window: 50, epochs: 12 },
+  { hidden: 128, layers: 4, window: 50, epochs: 6 },
+];
+const cores = Math.min(os.cpus().length, 8);
+async function scaling() {
+  const rows = [];
+  for (const { cell, torch } of CELLS) {
+    for (const { hidden, layers, window, epochs } of SCALING) {
+      const size = ['--hidden', String(hidden), '--layers', String(layers), '--window', String(window), '--epochs', String(epochs)];
+      const query = `cell=${cell}&hidden=${hidden}&layers=${layers}&window=${window}`;
+      const torch1 = pytorch(torch, size);
+      const torchAll = pytorch(torch, [...size, '--threads', '0']);
+      rows.push({
+        cell, hidden, layers, window,
+        ours1: await worker(query, 1, epochs),
+        oursAll: await worker(query, cores, epochs),
+        torch1: torch1 && { ...tail(torch1.ms), threads: torch1.threads },
+        torchAll: torchAll && { ...tail(torchAll.ms), threads: torchAll.threads },
+      });
+    }
+  }
+  return rows;
+}
+
+function scalingLines(rows) {
+  const f = (r) => (r ? r.medianMs.toFixed(1).padStart(9) : '      n/a');
+  const lines = [`speed as the model grows: ms/epoch (median of epochs 3…N); ours = the training worker alone (www/bench/worker.html), ${cores} = every core`,
+    `${'cell hidden × layers, window'.padEnd(32)}  ours 1   ours ${cores}  torch 1  torch ${rows[0]?.torchAll?.threads ?? '?'}   ours1/t1  ours${cores}/t1  1→${cores} speed-up`];
+  for (const r of rows) {
+    lines.push(`${`${r.cell} ${r.hidden} × ${r.layers}, ${r.window}`.padEnd(32)}${f(r.ours1)}${f(r.oursAll)}${f(r.torch1)}${f(r.torchAll)}   ${ratio(r.ours1.medianMs, r.torch1?.medianMs).padStart(6)}   ${ratio(r.oursAll.medianMs, r.torch1?.medianMs).padStart(6)}   ${ratio(r.ours1.medianMs, r.oursAll.medianMs).padStart(6)}`);
+  }
+  return lines;
+}
+
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
+if (args.includes('--only=scaling')) {
+  const rows = await scaling();
+  console.error(['', ...scalingLines(rows), ''].join('\n'));
+  console.log(JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0].model}`, scaling: rows }, null, 2));
+  process.exit(0);
+}
+
 const torchRuns = {};
 const tfjsRuns = {};
 const cells = {};
@@ -213,8 +285,8 @@ const report = {
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   kernels: kernels(),
+  scaling: await scaling(),
 };
-const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
 const row = (name, r) => `${name.padEnd(52)} ${r ? `${r.medianMs.toFixed(1).padStart(9)} ${r.minMs.toFixed(1).padStart(9)}` : '      n/a       n/a'}`;
 const lines = ['', `${'ms per epoch (epochs 10…N)'.padEnd(52)}    median       min`];
 for (const { cell, torch, keras } of CELLS) {
@@ -246,6 +318,8 @@ lines.push(
   '',
   'matrix products (native): ours vs matrixmultiply, ms',
   ...report.kernels.map((k) => `${k.shape.padEnd(70)} ${k.ours_ms.toFixed(3).padStart(8)} ${k.matrixmultiply_ms.toFixed(3).padStart(8)}  (${k.ratio}×)`),
+  '',
+  ...scalingLines(report.scaling),
   '');
 console.error(lines.join('\n'));
 console.log(JSON.stringify(report, null, 2));

@@ -84,6 +84,8 @@ function handle(lab) {
     workerMemory: () => lab.run.memory(),
     get config() { return { ...lab.config }; },
     get backend() { return lab.lane.backendName; },
+    /** `{count, note}`: how many Web Workers train the run now, and why (null before an epoch). */
+    get workers() { return lab.lane.workers ?? null; },
   };
 }
 

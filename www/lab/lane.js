@@ -41,7 +41,7 @@ export class Lane {
 
   /** A fresh run of `config` (`label` and `parameters` name it in a comparison); with `loaded`, the
    * worker already holds it (a weights file). Resolves `{backend}`. */
-  start(config, { label = '', parameters = 0, backend, loaded = false }) {
+  start(config, { label = '', parameters = 0, backend, workers = 'auto', loaded = false }) {
     this.generation++;
     this.config = config;
     this.label = label;
@@ -55,7 +55,7 @@ export class Lane {
     this.past = null;
     this.history = null;
     const generation = this.generation;
-    this.startup = loaded ? Promise.resolve({ backend: this.backendName }) : this.run.create(config, backend);
+    this.startup = loaded ? Promise.resolve({ backend: this.backendName }) : this.run.create(config, backend, workers);
     return this.startup.then((created) => {
       if (generation === this.generation) {
         this.backendName = created.backend;
@@ -79,6 +79,7 @@ export class Lane {
     await this.startup;
     const result = await this.run.step(sample);
     this.push(result.report, result.snapshot, sample, result.history);
+    this.workers = result.workers;
     return result;
   }
 

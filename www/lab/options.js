@@ -1,15 +1,17 @@
 // The lab's options: the model config (validated by Rust, core.applyQuery) and the page keys that only
-// the page reads (backend, embed, panels, controls, sample). A URL query and the JS API's options object
+// the page reads (backend, workers, embed, panels, controls, sample). A URL query and the JS API's options object
 // are two spellings of the same thing.
 import { PANEL_IDS } from './panels/index.js';
 import { CONTROL_NAMES, EMBED_CONTROLS } from './controls.js';
 
 /** Query keys that belong to the page, not to the model config. */
-export const PAGE_KEYS = ['backend', 'embed', 'panels', 'controls', 'sample', 'compare'];
+export const PAGE_KEYS = ['backend', 'workers', 'embed', 'panels', 'controls', 'sample', 'compare'];
 export const PANELS = PANEL_IDS;
 export const CONTROLS = CONTROL_NAMES;
 const CONFIG_FIELDS = ['task', 'hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed', 'split', 'samples', 'noise'];
 const BACKENDS = ['auto', 'webgpu', 'ndarray'];
+/** `workers`: 'auto' (decided by measured cost, www/lab/parallel.js) or a count up to this. */
+const MAX_WORKERS = 8;
 /** Options of `mount` that are not in a query: how the lab binds to the page around it. */
 const MOUNT_ONLY = ['ids', 'syncUrl'];
 
@@ -29,11 +31,17 @@ export function pageOptions(query, errors) {
   const params = new URLSearchParams(query);
   // compare: the runs of compare mode as written (`rnn,cho,lstm`); Rust reads them against the config
   // (core.compareRuns), so its bad parts are reported with the config's.
-  const page = { backend: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0, compare: params.get('compare') || '' };
+  const page = { backend: 'auto', workers: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0, compare: params.get('compare') || '' };
   const backend = params.get('backend');
   if (backend !== null) {
     if (BACKENDS.includes(backend)) page.backend = backend;
     else errors.push(`backend = "${backend}" is not allowed: backend must be one of ${BACKENDS.join(', ')}`);
+  }
+  const workers = params.get('workers');
+  if (workers !== null && workers !== 'auto') {
+    const n = Number(workers);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) page.workers = n;
+    else errors.push(`workers = "${workers}" is not allowed: workers must be auto or an integer from 1 to ${MAX_WORKERS}`);
   }
   page.embed = params.get('embed') === '1';
   if (page.embed) page.controls = EMBED_CONTROLS;

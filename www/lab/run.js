@@ -72,11 +72,12 @@ export class Run {
     else pending.reject(new RunError(msg.error));
   }
 
-  /** A new model of `config`; resolves `{backend}` (with the reason when it is a fallback). */
-  async create(config, backend) {
+  /** A new model of `config`; resolves `{backend}` (with the reason when it is a fallback). `workers`:
+   * how many Web Workers may train it, 'auto' (parallel.js decides by measured cost) or a count. */
+  async create(config, backend, workers = 'auto') {
     this.token++;
     this.trainedEpochs = 0;
-    return this.request('create', { token: this.token, config, backend });
+    return this.request('create', { token: this.token, config, backend, workers });
   }
 
   /** One epoch and its snapshot: `{report, backend, snapshot}`. */

@@ -1,4 +1,4 @@
-// The status line (epoch, loss, validation loss, lr, ms/epoch, parameters, backend), the message area for errors and
+// The status line (epoch, loss, validation loss, lr, ms/epoch, parameters, backend, workers), the message area for errors and
 // the polite live region that reads progress to screen readers.
 import { el } from './dom.js';
 
@@ -15,9 +15,11 @@ export function mountStatus(ctx) {
   const lr = el('span', { text: '' });
   const ms = el('span', { text: '–' });
   const params = el('span', { text: '' });
+  // How many Web Workers train the run, and why (www/lab/parallel.js).
+  const workers = el('span', { id: ctx.id('workers'), class: 'workers', text: '' });
   const line = el('div', { class: 'status' }, [
     'epoch ', epoch, '/', epochs, ' · loss ', loss, valPart, ' · lr ', lr,
-    ' · ', ms, ' ms/epoch · ', params, ' parameters · ', badge,
+    ' · ', ms, ' ms/epoch · ', params, ' parameters · ', badge, ' ', workers,
   ]);
   const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite' });
   // Embedded: the way to the full lab (the view puts it at the end of the controls' bar).
@@ -59,6 +61,13 @@ export function mountStatus(ctx) {
       badge.textContent = name;
       badge.title = name;
       badge.classList.toggle('fallback', fallback);
+    },
+    /** `{count, note}` from the training worker, or null before the first epoch: the count in the
+     * line, why in its tooltip. */
+    setWorkers(status) {
+      workers.textContent = status ? `· ${status.count} worker${status.count === 1 ? '' : 's'}` : '';
+      workers.title = status ? status.note : '';
+      workers.dataset.count = status ? String(status.count) : '';
     },
     showError(text) {
       message.textContent = text;

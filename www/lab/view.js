@@ -326,8 +326,10 @@ export class LabView {
 
   // ---------------------------------------------------------------- the run's messages
   /** One epoch of Play arrived from `lane`. */
-  received(lane, { report, backend, snapshot, history }) {
+  received(lane, { report, backend, snapshot, history, workers }) {
     if (backend) this.switchedBackend(lane, backend);
+    lane.workers = workers;
+    if (lane === this.lane) this.status.setWorkers(workers);
     lane.push(report, snapshot, this.sample, history);
     this.emit(lane, report, snapshot);
     this.invalidate('reports', ...(snapshot ? ['snapshot'] : []));
@@ -415,7 +417,14 @@ export class LabView {
     this.scrubEpoch = null;
     const specs = loaded ? [{ config: this.config, label: '', parameters: 0 }] : this.runSpecs();
     this.ensureLanes(specs.length);
-    const started = specs.map((spec, i) => this.lanes[i].start(spec.config, { ...spec, backend: this.page.backend, loaded }));
+    const started = specs.map((spec, i) => this.lanes[i].start(spec.config, {
+      ...spec,
+      backend: this.page.backend,
+      // Compared runs each have a worker already: they share the cores that way.
+      workers: specs.length > 1 ? 1 : this.page.workers,
+      loaded,
+    }));
+    this.status.setWorkers(null);
     this.sample = Math.min(this.sample, ...this.lanes.map((l) => l.series.samples - 1));
     if (this.seriesBox) this.seriesBox.sync(this.config, this.lane.series);
     this.controls.setCompare(this.page.compare);
@@ -439,6 +448,7 @@ export class LabView {
     this.chosen = index;
     this.status.setConfig({ epochs: this.config.epochs, parameters: this.lane.parameters, fullHref: `${new URL('../../index.html', import.meta.url).pathname}?${this.query()}` });
     if (this.lane.backendName) this.status.setBackend(this.lane.backendName, false);
+    this.status.setWorkers(this.lane.workers);
     this.invalidate(...ALL_CHANGES);
   }
 
@@ -483,6 +493,7 @@ export class LabView {
         lane.error = null;
         trained = true;
         if (r.value.backend) this.switchedBackend(lane, r.value.backend);
+        if (lane === this.lane) this.status.setWorkers(lane.workers);
         this.emit(lane, r.value.report, r.value.snapshot);
       });
       this.invalidate('reports', 'snapshot');
@@ -824,6 +835,7 @@ export class LabView {
   query() {
     const params = new URLSearchParams(core.applyQuery(this.config, '', PAGE_KEYS).query);
     if (this.page.backend !== 'auto') params.set('backend', this.page.backend);
+    if (this.page.workers !== 'auto') params.set('workers', String(this.page.workers));
     if (this.page.compare) params.set('compare', this.page.compare);
     return readableCompare(params);
   }

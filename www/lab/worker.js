@@ -4,8 +4,9 @@
 // the heavy snapshot (predictions, gates) is evaluated only when the page asks for one.
 //
 // Requests (each answered {id, ok: true, result} or {id, ok: false, error: {kind, message, field?}}):
-//   {type: 'create', token, config, backend: 'auto'|'webgpu'|'ndarray'} → {backend, epoch}
-//   {type: 'step', sample}          one epoch and its snapshot → {report, backend, snapshot}
+//   {type: 'create', token, config, backend: 'auto'|'webgpu'|'ndarray', workers: 'auto'|N}
+//                                   → {backend, epoch}; workers: how many Web Workers train (parallel.js)
+//   {type: 'step', sample}          one epoch and its snapshot → {report, backend, workers, snapshot}
 //   {type: 'snapshot', sample}      → {epoch, lr, predictions, trace, ms}
 //   {type: 'play', until, sample, every}  train until `until` epochs or a pause; `every`: a snapshot
 //                                   with every report (for onEpoch subscribers) → null at once
@@ -19,11 +20,13 @@
 //   {type: 'save'} → weights-file text;  {type: 'savePth'} → .pth bytes;  {type: 'saveRun'} → run-file
 //   text;  {type: 'historyCsv'} → CSV text;  {type: 'memory'} → {wasmBytes}
 // Streamed while playing (tagged with the token of the run they belong to):
-//   {type: 'report', token, report, backend, snapshot?}
+//   {type: 'report', token, report, backend, workers: {count, note}, snapshot?}
 //   {type: 'stopped', token, epoch, reason: 'done'|'error', error?}
 // Error kinds: the Rust session's (busy, diverged, backend, refused, invalid), 'crash' for a trapped
 // wasm instance (a Rust panic: this worker is done for), 'error' for anything else.
 //
+import { Parallel } from './parallel.js';
+
 // Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
 // only when a WebGPU adapter exists.
 const MODULES = {
@@ -37,14 +40,20 @@ function load(which) {
   if (!loaded[which]) {
     const { js, wasm } = MODULES[which];
     loaded[which] = import(js).then(async (bindings) => {
-      const exports = await bindings.default({ module_or_path: new URL(wasm, import.meta.url) });
-      return { ...bindings, memory: exports.memory };
+      // Compiled here and handed to the helper workers as it is (parallel.js): they share its code,
+      // optimised tiers included, instead of compiling it again while they train.
+      const response = await fetch(new URL(wasm, import.meta.url));
+      const module = await WebAssembly.compile(await response.arrayBuffer());
+      const exports = await bindings.default({ module_or_path: module });
+      return { ...bindings, memory: exports.memory, build: { module, js: new URL(js, import.meta.url).href } };
     });
   }
   return loaded[which];
 }
 
 let session = null;
+/** How many workers train the session's epochs, and the helpers (parallel.js). */
+let parallel = null;
 let memory = null;
 /** The bindings of the module the session came from (Session.isRunFile). */
 let bindings = null;
@@ -97,6 +106,12 @@ function typed(e) {
   return error;
 }
 
+/** One epoch on as many workers as train this run; with how many and why. */
+async function trainEpoch() {
+  const trained = await parallel.train();
+  return { ...trained, workers: parallel.status() };
+}
+
 async function snapshot(sample) {
   const started = performance.now();
   const snap = await session.snapshot(sample);
@@ -114,7 +129,7 @@ async function playEpoch() {
   }
   try {
     const { sample, every } = playing;
-    const message = { type: 'report', token, ...await session.train() };
+    const message = { type: 'report', token, ...await trainEpoch() };
     if (every) message.snapshot = await snapshot(sample);
     self.postMessage(message);
     return true;
@@ -160,11 +175,14 @@ async function handle(msg) {
       if (session) session.free();
       session = null;
       session = await module.Session.create(msg.config, backend);
+      parallel ??= new Parallel(msg.workers ?? 'auto', navigator.hardwareConcurrency);
+      parallel.requested = msg.workers ?? 'auto';
+      parallel.reset(session, module.build);
       token = msg.token;
       return { backend: note ? `ndarray (${note})` : session.backend, epoch: 0 };
     }
     case 'step': {
-      const trained = await session.train();
+      const trained = await trainEpoch();
       return { ...trained, snapshot: await snapshot(msg.sample) };
     }
     case 'snapshot':
@@ -176,11 +194,13 @@ async function handle(msg) {
       const loaded = bindings.Session.isRunFile(msg.text)
         ? session.loadRun(msg.text)
         : { config: session.loadWeights(msg.text), reports: [] };
+      parallel.reset(session, bindings.build);
       token = msg.token;
       return loaded;
     }
     case 'loadPth': {
       const config = session.loadPth(new Uint8Array(msg.bytes));
+      parallel.reset(session, bindings.build);
       token = msg.token;
       return config;
     }

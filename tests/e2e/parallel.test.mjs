@@ -1,0 +1,64 @@
+// Data-parallel training across Web Workers (issue 20, www/lab/parallel.js, src/shards.rs): a run is bit
+// for bit the same on 1, 2 or 3 workers (every cell, dropout on: losses and every weight after 5 epochs),
+// the status line says how many workers train and why, and 'auto' keeps a tiny model on one worker.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, ready } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await start(); });
+after(async () => { await browser.close(); });
+
+// Three layers (two dropout masks), 390 windows: 6 shards of the batch.
+const SMALL = 'hidden=8&layers=3&dropout=0.3&points=400&epochs=50';
+
+async function trained(query, epochs) {
+  const page = await browser.page(`/?${query}`);
+  await ready(page);
+  for (let i = 0; i < epochs; i++) await page.evaluate(() => window.gruLab.step());
+  const result = await page.evaluate(async () => ({
+    losses: window.gruLab.losses,
+    weights: await window.gruLab.saveWeights({ download: false }),
+    workers: window.gruLab.workers,
+    status: document.querySelector('#workers').textContent,
+    why: document.querySelector('#workers').title,
+  }));
+  assert.deepEqual(page.problems, [], query);
+  await page.close();
+  return result;
+}
+
+test('every cell trains bit for bit the same on 1, 2 and 3 workers', async () => {
+  for (const cell of ['cho', 'pytorch', 'lstm', 'rnn']) {
+    const runs = [];
+    for (const workers of [1, 2, 3]) runs.push(await trained(`${SMALL}&cell=${cell}&workers=${workers}`, 5));
+    for (const [i, run] of runs.entries()) {
+      assert.equal(run.workers.count, i + 1, `${cell}: ${JSON.stringify(run.workers)}`);
+      assert.equal(run.status, `· ${i + 1} worker${i === 0 ? '' : 's'}`, cell);
+      assert.match(run.why, new RegExp(`^${i === 0 ? 'one worker' : `${i + 1} workers`} \\(workers=${i + 1}\\)$`), cell);
+    }
+    assert.equal(runs[0].losses.length, 5);
+    assert.deepEqual(runs[1].losses, runs[0].losses, `${cell}: 2 workers against 1`);
+    assert.deepEqual(runs[2].losses, runs[0].losses, `${cell}: 3 workers against 1`);
+    // Every weight, as the weights file writes it (shortest round-trip decimals of each f32).
+    assert.equal(runs[1].weights, runs[0].weights, `${cell}: weights, 2 workers`);
+    assert.equal(runs[2].weights, runs[0].weights, `${cell}: weights, 3 workers`);
+  }
+});
+
+test("'auto' keeps a model whose epochs take a few ms on one worker, and says why", async () => {
+  const run = await trained('hidden=4&layers=1&points=300&epochs=50', 4);
+  assert.equal(run.workers.count, 1);
+  assert.equal(run.status, '· 1 worker');
+  assert.match(run.why, /^one worker: an epoch takes [\d.]+ ms, too little to share$/);
+});
+
+test('a bad workers value is named with its allowed range and the lab goes on', async () => {
+  const page = await browser.page('/?workers=99');
+  await ready(page);
+  const message = await page.textContent('#message');
+  assert.match(message, /workers = "99" is not allowed: workers must be auto or an integer from 1 to 8/);
+  await page.evaluate(() => window.gruLab.step());
+  assert.equal(await page.evaluate(() => window.gruLab.epoch), 1);
+  await page.close();
+});

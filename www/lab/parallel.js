@@ -1,0 +1,188 @@
+// Data-parallel training across Web Workers, for the training worker (worker.js). A run's batch is cut
+// into a fixed number of shards (src/shards.rs); this worker computes the first group of shards, each
+// helper worker (helper-worker.js) the next groups, and the Rust session adds every shard's gradients in
+// shard order and applies Adam. The shards and the order of the sums do not depend on how many workers
+// compute them, so the run is bit for bit the same on 1, 2 or 8 workers, and switching is free.
+//
+// How many: `workers` = 'auto' or a count. 'auto' decides by measured cost: the run's first epochs train
+// here alone; when they take long enough to be worth sharing, helpers start in the background, a few
+// epochs are timed with them, and they stay only when the epochs got faster. Every decision comes with
+// its reason (`status()`), which the page shows in the status line.
+
+/** Epochs timed on one worker, and with helpers, before 'auto' decides (the first of each warms up). */
+const TIMED = 3;
+/** Below this many ms an epoch on one worker is left alone: messages would cost more than they save. */
+const WORTH_SHARING_MS = 4;
+/** At most this many workers train one run. */
+export const MAX_WORKERS = 8;
+
+class Helper {
+  constructor() {
+    this.worker = new Worker(new URL('./helper-worker.js', import.meta.url), { type: 'module' });
+    this.pending = new Map();
+    this.next = 1;
+    this.worker.onmessage = ({ data }) => {
+      const waiting = this.pending.get(data.id);
+      if (!waiting) return;
+      this.pending.delete(data.id);
+      if (data.ok === false) waiting.reject(new Error(`helper worker: ${data.message}`));
+      else waiting.resolve(data);
+    };
+    this.worker.onerror = (e) => this.failAll(`helper worker failed: ${e.message || 'unknown error'}`);
+  }
+
+  ask(msg) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  failAll(why) {
+    for (const { reject } of this.pending.values()) reject(new Error(why));
+    this.pending.clear();
+  }
+
+  terminate() {
+    this.worker.terminate();
+    this.failAll('helper stopped');
+  }
+}
+
+/** The shards worker `w` of `workers` computes (src/shards.rs, ShardPlan::group). */
+function group(w, workers, shards) {
+  const n = Math.max(1, Math.min(workers, shards));
+  return [Math.floor((w * shards) / n), Math.floor(((w + 1) * shards) / n)];
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export class Parallel {
+  /**
+   * @param {'auto'|number} workers  'auto', or the count to use (1 trains here alone)
+   * @param {number} cores  navigator.hardwareConcurrency
+   */
+  constructor(workers, cores) {
+    this.requested = workers;
+    this.cores = Math.max(1, Math.min(cores || 1, MAX_WORKERS));
+    this.helpers = [];
+    this.reset(null, null);
+  }
+
+  /** A new run (create, load): helpers of the old one stop; timing starts over. `build`: the session's
+   * compiled module and its bindings' URL, `{module, js}`, which the helpers instantiate too. */
+  reset(session, build) {
+    for (const h of this.helpers) h.terminate();
+    this.helpers = [];
+    this.session = session;
+    this.build = build;
+    this.shards = session ? session.shards : 0;
+    this.solo = [];
+    this.shared = [];
+    this.starting = null;
+    const forced = this.requested !== 'auto';
+    const most = forced ? this.requested : this.cores;
+    this.target = Math.max(1, Math.min(most, this.shards || 1));
+    if (!session) this.note = '';
+    else if (this.shards < 2) this.note = this.shards === 0 ? 'one worker (the GPU trains)' : 'one worker: the batch is one shard';
+    else if (this.target < 2) this.note = forced ? 'one worker (workers=1)' : 'one worker: this machine reports one core';
+    else if (forced) {
+      this.note = `${this.target} workers (workers=${this.requested}), starting…`;
+      this.start();
+    } else this.note = 'one worker, timing…';
+  }
+
+  /** `{count, note}`: how many workers train now, and why. */
+  status() {
+    return { count: this.starting ? 1 : 1 + this.helpers.length, note: this.note };
+  }
+
+  /** Starts the helpers in the background; they train from the epoch after they are all ready. */
+  start() {
+    const config = this.session.shardConfig();
+    const helpers = Array.from({ length: this.target - 1 }, () => new Helper());
+    this.helpers = helpers;
+    const { module, js } = this.build;
+    this.starting = Promise.all(helpers.map((h) => h.ask({ type: 'init', config, module, js })))
+      .then(() => {
+        if (this.helpers === helpers) this.starting = null;
+      })
+      .catch((e) => {
+        if (this.helpers !== helpers) return;
+        for (const h of helpers) h.terminate();
+        this.helpers = [];
+        this.starting = null;
+        this.target = 1;
+        this.note = `one worker: the helper workers did not start (${e.message})`;
+      });
+  }
+
+  /** One epoch, on as many workers as are ready and chosen; resolves what session.train() does. */
+  async train() {
+    const session = this.session;
+    if (this.helpers.length === 0 || this.starting) {
+      const trained = await session.train();
+      this.timedSolo(trained.report.ms);
+      return trained;
+    }
+    const job = await session.beginEpoch();
+    const workers = this.helpers.length + 1;
+    const asked = this.helpers.map((h, i) => {
+      const [from, to] = group(i + 1, workers, this.shards);
+      return h.ask({ type: 'compute', params: job.params, stream: job.stream, from, to });
+    });
+    const [from, to] = group(0, workers, this.shards);
+    session.computeShards(from, to);
+    let parts;
+    try {
+      parts = (await Promise.all(asked)).flatMap((answer) => answer.parts);
+    } catch (e) {
+      // A helper that fails costs nothing but time: this worker computes its shards, and trains alone
+      // from now on.
+      session.computeShards(to, this.shards);
+      parts = [];
+      for (const h of this.helpers) h.terminate();
+      this.helpers = [];
+      this.target = 1;
+      this.note = `one worker: a helper failed (${e.message})`;
+    }
+    const trained = await session.finishEpoch(parts);
+    this.timedShared(trained.report.ms, workers);
+    return trained;
+  }
+
+  timedSolo(ms) {
+    if (this.target < 2 || this.helpers.length > 0 || this.solo.length >= TIMED) return;
+    this.solo.push(ms);
+    if (this.solo.length < TIMED) return;
+    const solo = median(this.solo.slice(1));
+    if (solo < WORTH_SHARING_MS) {
+      this.target = 1;
+      this.note = `one worker: an epoch takes ${solo.toFixed(1)} ms, too little to share`;
+    } else {
+      this.note = `one worker (${solo.toFixed(1)} ms/epoch), timing ${this.target}…`;
+      this.start();
+    }
+  }
+
+  timedShared(ms, workers) {
+    if (this.requested !== 'auto') {
+      this.note = `${workers} workers (workers=${this.requested})`;
+      return;
+    }
+    if (this.shared.length >= TIMED) return;
+    this.shared.push(ms);
+    if (this.shared.length < TIMED) return;
+    const solo = median(this.solo.slice(1));
+    const shared = median(this.shared.slice(1));
+    if (shared < solo * 0.9) {
+      this.note = `${workers} workers: ${shared.toFixed(1)} against ${solo.toFixed(1)} ms/epoch on one`;
+    } else {
+      for (const h of this.helpers) h.terminate();
+      this.helpers = [];
+      this.target = 1;
+      this.note = `one worker: ${workers} took ${shared.toFixed(1)} against ${solo.toFixed(1)} ms/epoch on one`;
+    }
+  }
+}
