@@ -156,7 +156,7 @@ function pytorch(cell, extra = []) {
     const python = process.env.PYTHON || 'python3';
     const out = execFileSync(python, [join(ROOT, 'scripts/bench_torch.py'), '--cell', cell, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const parsed = JSON.parse(out.trim().split('\n').pop());
-    return { torch: parsed.torch, ...summary(parsed.ms) };
+    return { torch: parsed.torch, threads: parsed.threads, ms: parsed.ms, ...summary(parsed.ms) };
   } catch {
     return null;
   }
@@ -181,10 +181,13 @@ function kernels() {
   return out.trim().split('\n').map((line) => JSON.parse(line));
 }
 
-/** Median and min over epochs 3…N: the scaling table's runs are short (a large model's epoch takes
- * seconds). */
-function tail(ms) {
-  const rest = ms.slice(2).sort((a, b) => a - b);
+/** Median and min over epochs 3…N, or with `counts` (workers per epoch) over the epochs after the
+ * first that the most workers trained (helpers join after epoch 2, once they are up): the scaling
+ * table's runs are short, a large model's epoch takes seconds. */
+function tail(ms, counts = null) {
+  const most = counts ? Math.max(...counts) : 0;
+  const first = counts ? counts.indexOf(most) + 1 : 2;
+  const rest = ms.slice(Math.max(first, 2)).sort((a, b) => a - b);
   return { epochs: ms.length, medianMs: rest[Math.floor(rest.length / 2)], minMs: rest[0] };
 }
 
@@ -196,7 +199,7 @@ async function worker(query, workers, epochs) {
     await page.waitForFunction(() => window.result, null, { timeout: 1_800_000, polling: 250 });
     const r = await page.evaluate(() => window.result);
     if (r.error) throw new Error(`${query}, ${workers} workers: ${r.error}`);
-    return { ...tail(r.ms), workers: r.workers };
+    return { ...tail(r.ms, r.counts), workers: r.workers };
   } finally {
     await b.close();
   }
@@ -208,9 +211,9 @@ const SCALING = [
   { hidden: 8, layers: 1, window: 10, epochs: 30 },
   { hidden: 32, layers: 2, window: 10, epochs: 30 },
   { hidden: 64, layers: 2, window: 10, epochs: 20 },
-  { hidden: 128, layers: 2, window: 10, epochs: 12 },
-  { hidden: 32, layers: 2, window: 50, epochs: 12 },
-  { hidden: 128, layers: 4, window: 50, epochs: 6 },
+  { hidden: 128, layers: 2, window: 10, epochs: 16 },
+  { hidden: 32, layers: 2, window: 50, epochs: 16 },
+  { hidden: 128, layers: 4, window: 50, epochs: 9 },
 ];
 const cores = Math.min(os.cpus().length, 8);
 async function scaling() {
@@ -235,7 +238,7 @@ async function scaling() {
 
 function scalingLines(rows) {
   const f = (r) => (r ? r.medianMs.toFixed(1).padStart(9) : '      n/a');
-  const lines = [`speed as the model grows: ms/epoch (median of epochs 3…N); ours = the training worker alone (www/bench/worker.html), ${cores} = every core`,
+  const lines = [`speed as the model grows: ms/epoch (median of epochs 3…N; with helpers, of those after they joined); ours = the training worker alone (www/bench/worker.html), ${cores} = every core`,
     `${'cell hidden × layers, window'.padEnd(32)}  ours 1   ours ${cores}  torch 1  torch ${rows[0]?.torchAll?.threads ?? '?'}   ours1/t1  ours${cores}/t1  1→${cores} speed-up`];
   for (const r of rows) {
     lines.push(`${`${r.cell} ${r.hidden} × ${r.layers}, ${r.window}`.padEnd(32)}${f(r.ours1)}${f(r.oursAll)}${f(r.torch1)}${f(r.torchAll)}   ${ratio(r.ours1.medianMs, r.torch1?.medianMs).padStart(6)}   ${ratio(r.oursAll.medianMs, r.torch1?.medianMs).padStart(6)}   ${ratio(r.ours1.medianMs, r.oursAll.medianMs).padStart(6)}`);

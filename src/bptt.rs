@@ -23,7 +23,7 @@
 use crate::cells::{BackwardStep, CellKind, CellSpec, ForwardStep, FusedWeights, Planes, Source};
 use crate::gradient_flow::{FlowSums, GradientFlow, LayerSums, gate_highway, sum_of_squares};
 use crate::kernels::{Lhs, matmul};
-use crate::params::{LayerParams, ModelParams, transpose};
+use crate::params::{LayerParams, ModelParams, transpose_into};
 use crate::state_dict::ModelShape;
 use crate::trace::LayerGates;
 
@@ -501,8 +501,8 @@ fn forward_layer(
     let cell = cell.cell();
     let spec = cell.spec();
     let (width, rows, input, bh) = (spec.blocks * h, steps * b, tape.input, b * h);
-    tape.w_input_t = transpose(&params.w_input, input, width);
-    tape.w_hidden_t = transpose(&params.w_hidden, h, width);
+    transpose_into(&mut tape.w_input_t, &params.w_input, input, width);
+    transpose_into(&mut tape.w_hidden_t, &params.w_hidden, h, width);
     // x̂ = x·W + b for every time step in one product.
     fill_rows(&mut tape.projected, &params.b_input);
     matmul(

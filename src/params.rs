@@ -31,12 +31,22 @@ pub struct ModelParams {
 /// Row-major `[rows, cols]` → `[cols, rows]`.
 pub fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; data.len()];
+    transpose_into(&mut out, data, rows, cols);
+    out
+}
+
+/// [`transpose`] into a buffer of the same length (no allocation).
+pub fn transpose_into(out: &mut [f32], data: &[f32], rows: usize, cols: usize) {
+    assert_eq!(
+        out.len(),
+        data.len(),
+        "transpose into a buffer of another size"
+    );
     for r in 0..rows {
         for c in 0..cols {
             out[c * rows + r] = data[r * cols + c];
         }
     }
-    out
 }
 
 impl ModelParams {
@@ -174,11 +184,22 @@ impl ModelParams {
         }
     }
 
-    /// Adds `other` value by value (the shards' gradients, [`crate::shards`]).
+    /// Adds `other` value by value (the shards' gradients, [`crate::shards`]), vector by vector so
+    /// that the loops vectorise.
     pub fn add(&mut self, other: &ModelParams) {
-        for (v, o) in self.values_mut().zip(other.values()) {
-            *v += o;
+        fn add(to: &mut [f32], from: &[f32]) {
+            to.iter_mut().zip(from).for_each(|(t, f)| *t += f);
         }
+        for (to, from) in self.layers.iter_mut().zip(&other.layers) {
+            add(&mut to.w_input, &from.w_input);
+            add(&mut to.w_hidden, &from.w_hidden);
+            add(&mut to.b_input, &from.b_input);
+            if let (Some(to), Some(from)) = (&mut to.b_hidden, &from.b_hidden) {
+                add(to, from);
+            }
+        }
+        add(&mut self.fc_weight, &other.fc_weight);
+        self.fc_bias += other.fc_bias;
     }
 
     /// Multiplies every value by `factor`.

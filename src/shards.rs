@@ -50,8 +50,10 @@ impl ShardPlan {
             .clamp(1, MAX_SHARDS)
             .min(batch.max(1));
         let largest = batch.div_ceil(shards);
-        let per_window = Tape::bytes(shape, 1, steps);
-        let piece = (PIECE_BUDGET / per_window.max(1)).clamp(1, largest.max(1));
+        // A tape's bytes are a fixed part (the transposed weights) and a part per window.
+        let per_window = Tape::bytes(shape, 2, steps) - Tape::bytes(shape, 1, steps);
+        let fixed = Tape::bytes(shape, 1, steps) - per_window;
+        let piece = (PIECE_BUDGET.saturating_sub(fixed) / per_window).clamp(1, largest.max(1));
         ShardPlan {
             batch,
             shards,
@@ -175,10 +177,6 @@ impl ShardWorker {
             tape: Tape::new(shape, plan.piece, steps),
             piece_grads: ModelParams::zeros(shape),
         }
-    }
-
-    pub fn plan(&self) -> ShardPlan {
-        self.plan
     }
 
     /// Shard `k`'s part of the epoch `job` describes, over the training windows of `data`.

@@ -211,7 +211,7 @@ struct Fused {
 /// shards of, and what [`Trainer::finish_epoch`] needs to report it.
 pub struct PendingEpoch {
     pub job: ShardJob,
-    pub plan: ShardPlan,
+    plan: ShardPlan,
     epoch: usize,
     lr: f64,
     started: web_time::Instant,
@@ -332,7 +332,7 @@ impl Trainer {
     /// Switches how gradients are computed from the next epoch on.
     pub fn with_path(mut self, path: TrainingPath) -> Trainer {
         self.fused = (path == TrainingPath::Fused).then(|| Fused {
-            workers: vec![self.shard_worker()],
+            workers: vec![self.shard_worker_for(self.shard_plan())],
         });
         // The fused path computes its own gradients: its parameters must not require them, or each
         // epoch's new parameters pile up in Burn's autodiff graph, which only a backward pass
@@ -361,11 +361,7 @@ impl Trainer {
         ShardPlan::new(self.model.shape(), self.data.samples(), self.data.window)
     }
 
-    /// A worker for this run's shards (another thread's, or the page's helper worker's twin).
-    pub fn shard_worker(&self) -> ShardWorker {
-        self.shard_worker_for(self.shard_plan())
-    }
-
+    /// A worker for this run's shards (another thread's).
     fn shard_worker_for(&self, plan: ShardPlan) -> ShardWorker {
         ShardWorker::new(
             self.model.shape(),

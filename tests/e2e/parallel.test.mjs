@@ -1,6 +1,7 @@
 // Data-parallel training across Web Workers (issue 20, www/lab/parallel.js, src/shards.rs): a run is bit
-// for bit the same on 1, 2 or 3 workers (every cell, dropout on: losses and every weight after 5 epochs),
-// the status line says how many workers train and why, and 'auto' keeps a tiny model on one worker.
+// for bit the same on 1, 2 or 3 workers (every cell, dropout on: losses and every weight after 6
+// epochs, 4 of them shared), the status line says how many workers train and why, and 'auto' keeps a
+// tiny model on one worker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, ready } from './browser.mjs';
@@ -12,10 +13,17 @@ after(async () => { await browser.close(); });
 // Three layers (two dropout masks), 390 windows: 6 shards of the batch.
 const SMALL = 'hidden=8&layers=3&dropout=0.3&points=400&epochs=50';
 
+/** Trains `epochs` epochs by Step; with forced helpers (they join after 2 epochs alone, parallel.js)
+ * waits after epoch 2 until they are up, so that every later epoch is shared. `counts`: how many
+ * workers trained each epoch. */
 async function trained(query, epochs) {
   const page = await browser.page(`/?${query}`);
   await ready(page);
-  for (let i = 0; i < epochs; i++) await page.evaluate(() => window.gruLab.step());
+  const counts = [];
+  for (let i = 0; i < epochs; i++) {
+    if (i === 2) await page.waitForTimeout(1500);
+    counts.push(await page.evaluate(async () => { await window.gruLab.step(); return window.gruLab.workers.count; }));
+  }
   const result = await page.evaluate(async () => ({
     losses: window.gruLab.losses,
     weights: await window.gruLab.saveWeights({ download: false }),
@@ -25,19 +33,20 @@ async function trained(query, epochs) {
   }));
   assert.deepEqual(page.problems, [], query);
   await page.close();
-  return result;
+  return { ...result, counts };
 }
 
 test('every cell trains bit for bit the same on 1, 2 and 3 workers', async () => {
   for (const cell of ['cho', 'pytorch', 'lstm', 'rnn']) {
     const runs = [];
-    for (const workers of [1, 2, 3]) runs.push(await trained(`${SMALL}&cell=${cell}&workers=${workers}`, 5));
+    for (const workers of [1, 2, 3]) runs.push(await trained(`${SMALL}&cell=${cell}&workers=${workers}`, 6));
     for (const [i, run] of runs.entries()) {
-      assert.equal(run.workers.count, i + 1, `${cell}: ${JSON.stringify(run.workers)}`);
+      // Epochs 1 and 2 alone (the warm-up), 3 to 6 shared.
+      assert.deepEqual(run.counts, [1, 1, i + 1, i + 1, i + 1, i + 1], `${cell}: ${JSON.stringify(run.workers)}`);
       assert.equal(run.status, `· ${i + 1} worker${i === 0 ? '' : 's'}`, cell);
       assert.match(run.why, new RegExp(`^${i === 0 ? 'one worker' : `${i + 1} workers`} \\(workers=${i + 1}\\)$`), cell);
     }
-    assert.equal(runs[0].losses.length, 5);
+    assert.equal(runs[0].losses.length, 6);
     assert.deepEqual(runs[1].losses, runs[0].losses, `${cell}: 2 workers against 1`);
     assert.deepEqual(runs[2].losses, runs[0].losses, `${cell}: 3 workers against 1`);
     // Every weight, as the weights file writes it (shortest round-trip decimals of each f32).
@@ -47,7 +56,9 @@ test('every cell trains bit for bit the same on 1, 2 and 3 workers', async () =>
 });
 
 test("'auto' keeps a model whose epochs take a few ms on one worker, and says why", async () => {
-  const run = await trained('hidden=4&layers=1&points=300&epochs=50', 4);
+  // 'auto' decides after 5 epochs on one worker (the fastest of epochs 2 to 5, parallel.js).
+  const run = await trained('hidden=4&layers=1&points=300&epochs=50', 6);
+  assert.deepEqual(run.counts, [1, 1, 1, 1, 1, 1]);
   assert.equal(run.workers.count, 1);
   assert.equal(run.status, '· 1 worker');
   assert.match(run.why, /^one worker: an epoch takes [\d.]+ ms, too little to share$/);

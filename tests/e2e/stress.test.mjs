@@ -66,6 +66,39 @@ test('1,000 random clicks and edits (seeded): no panic, no console error, a cons
   await page.close();
 });
 
+test('the largest model on two workers: the tape stays within its pieces, memory flat from epoch 15 to 45', async () => {
+  // Hidden 128, 4 layers, windows of 50 (one pass over this batch would keep ~110 MB of tape; a piece
+  // keeps at most 64 MB), 2 shards shared with a helper worker. A kept state is ~4 MB here, so the
+  // history fills its 64 MB by epoch ~15 and then thins.
+  const page = await browser.page('/?hidden=128&layers=4&window=50&points=180&epochs=45&workers=2');
+  await ready(page);
+  const result = await page.evaluate(async () => {
+    const lab = window.gruLab;
+    const sample = async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      window.gc();
+      return { heap: performance.memory.usedJSHeapSize, wasm: (await lab.workerMemory()).wasmBytes, history: lab.history, workers: lab.workers };
+    };
+    const played = lab.play();
+    while (lab.epoch < 15) await new Promise((r) => setTimeout(r, 20));
+    await lab.pause();
+    const at15 = await sample();
+    await lab.play();
+    await played;
+    return { at15, at45: await sample(), epoch: lab.epoch };
+  });
+  const { at15, at45 } = result;
+  const mb = (b) => (b / 1e6).toFixed(2);
+  console.log(`# soak (128 × 4, windows of 50, ${at45.workers.count} workers): epoch 15 heap ${mb(at15.heap)} MB, wasm ${mb(at15.wasm)} MB; `
+    + `epoch 45 heap ${mb(at45.heap)} MB, wasm ${mb(at45.wasm)} MB, history ${mb(at45.history.bytes)} MB every ${at45.history.stride}`);
+  assert.equal(result.epoch, 45);
+  assert.equal(at45.workers.count, 2);
+  assert.ok(at45.wasm - at15.wasm <= 16 << 20, `wasm memory grew from ${at15.wasm} to ${at45.wasm}`);
+  assert.ok(at45.heap <= at15.heap * 1.15, `JS heap grew from ${at15.heap} to ${at45.heap}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('2,000 epochs of the tutorial config: the history stays within its budget, the JS heap flat', async () => {
   // The tutorial's 2×32 GRU: every epoch's state (weights and Adam's moments, ~117 KB) is kept up to the
   // 64 MB budget, then every 2nd, 4th, … (src/history.rs); the page's own columns are 8 bytes an epoch.

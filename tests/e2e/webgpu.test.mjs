@@ -31,6 +31,16 @@ test('?backend=ndarray forces the CPU backend even with an adapter', async () =>
   await page.close();
 });
 
+test('a run too large for the op-by-op WebGPU path trains on the CPU, in pieces, and the badge says why', async () => {
+  // 128 × 4 LSTM, the adding problem at T = 200 with 10,000 windows: one pass would keep ~50 GB.
+  const page = await browser.page('/?task=adding&window=200&samples=10000&hidden=128&layers=4&cell=lstm');
+  await ready(page);
+  const badge = (await page.textContent('#backend')).trim();
+  assert.match(badge, /^ndarray \(WebGPU: this run needs about [\d.]+ GB for one training pass on the op-by-op path \(hidden 128 × layers 4 × window 200 × 10000 windows\), more than its 2 GB: lower hidden, layers, window or the data/, badge);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('a lost WebGPU device falls back to ndarray and the run goes on from the last finished epoch', async () => {
   const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
   await ready(page, 180_000);

@@ -4,13 +4,21 @@
 // shard order and applies Adam. The shards and the order of the sums do not depend on how many workers
 // compute them, so the run is bit for bit the same on 1, 2 or 8 workers, and switching is free.
 //
-// How many: `workers` = 'auto' or a count. 'auto' decides by measured cost: the run's first epochs train
+// How many: `workers` = 'auto' or a count (helpers join after the first epochs, see WARM_UP). 'auto'
+// decides by measured cost: the run's first epochs train
 // here alone; when they take long enough to be worth sharing, helpers start in the background, a few
 // epochs are timed with them, and they stay only when the epochs got faster. Every decision comes with
 // its reason (`status()`), which the page shows in the status line.
 
-/** Epochs timed on one worker, and with helpers, before 'auto' decides (the first of each warms up). */
-const TIMED = 3;
+/** Epochs timed on one worker before 'auto' decides, and with helpers before it keeps them; the first
+ * of each warms up and is not counted. What counts is the fastest of the others: noise (another tab,
+ * garbage collection, V8 still compiling the hot code to its optimising tier) only ever adds time. */
+const TIMED_SOLO = 5;
+const TIMED_SHARED = 3;
+/** Epochs a forced count still trains alone first: meanwhile V8 compiles the hot wasm code to its
+ * optimising tier on the idle core, and the helpers share that code (with every core busy from the
+ * first epoch the compiler starves, and the first ~5 epochs run several times slower). */
+const WARM_UP = 2;
 /** Below this many ms an epoch on one worker is left alone: messages would cost more than they save. */
 const WORTH_SHARING_MS = 4;
 /** At most this many workers train one run. */
@@ -56,7 +64,7 @@ function group(w, workers, shards) {
   return [Math.floor((w * shards) / n), Math.floor(((w + 1) * shards) / n)];
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fastest = (xs) => Math.min(...xs.slice(1));
 
 export class Parallel {
   /**
@@ -87,10 +95,8 @@ export class Parallel {
     if (!session) this.note = '';
     else if (this.shards < 2) this.note = this.shards === 0 ? 'one worker (the GPU trains)' : 'one worker: the batch is one shard';
     else if (this.target < 2) this.note = forced ? 'one worker (workers=1)' : 'one worker: this machine reports one core';
-    else if (forced) {
-      this.note = `${this.target} workers (workers=${this.requested}), starting…`;
-      this.start();
-    } else this.note = 'one worker, timing…';
+    else if (forced) this.note = `one worker (workers=${this.requested}: warming up first)`;
+    else this.note = 'one worker, timing…';
   }
 
   /** `{count, note}`: how many workers train now, and why. */
@@ -153,10 +159,17 @@ export class Parallel {
   }
 
   timedSolo(ms) {
-    if (this.target < 2 || this.helpers.length > 0 || this.solo.length >= TIMED) return;
+    if (this.target < 2 || this.helpers.length > 0 || this.solo.length >= TIMED_SOLO) return;
     this.solo.push(ms);
-    if (this.solo.length < TIMED) return;
-    const solo = median(this.solo.slice(1));
+    if (this.requested !== 'auto') {
+      if (this.solo.length === WARM_UP) {
+        this.note = `${this.target} workers (workers=${this.requested}), starting…`;
+        this.start();
+      }
+      return;
+    }
+    if (this.solo.length < TIMED_SOLO) return;
+    const solo = fastest(this.solo);
     if (solo < WORTH_SHARING_MS) {
       this.target = 1;
       this.note = `one worker: an epoch takes ${solo.toFixed(1)} ms, too little to share`;
@@ -171,11 +184,11 @@ export class Parallel {
       this.note = `${workers} workers (workers=${this.requested})`;
       return;
     }
-    if (this.shared.length >= TIMED) return;
+    if (this.shared.length >= TIMED_SHARED) return;
     this.shared.push(ms);
-    if (this.shared.length < TIMED) return;
-    const solo = median(this.solo.slice(1));
-    const shared = median(this.shared.slice(1));
+    if (this.shared.length < TIMED_SHARED) return;
+    const solo = fastest(this.solo);
+    const shared = fastest(this.shared);
     if (shared < solo * 0.9) {
       this.note = `${workers} workers: ${shared.toFixed(1)} against ${solo.toFixed(1)} ms/epoch on one`;
     } else {
