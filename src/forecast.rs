@@ -13,9 +13,17 @@
 
 use crate::bptt::Tape;
 use crate::params::ModelParams;
+use crate::state_dict::ModelShape;
 
 /// Starting points whose horizon errors are averaged, at most (the forecast of each is one batch row).
 pub const ERROR_STARTS: usize = 100;
+/// Starting points averaged over, at least, however large the model.
+pub const MIN_ERROR_STARTS: usize = 8;
+/// The most multiply-adds one forecast spends on its horizon errors, beyond [`MIN_ERROR_STARTS`]: the
+/// page asks for a forecast after every snapshot and the worker trains nothing meanwhile. About the
+/// tutorial's LSTM with 100 starts, 100 steps ahead (100 · 100 · 10 steps · 12,416); a 4 × 128 GRU
+/// with windows of 50 gets the minimum (its 100 starts took 12 s in Chromium).
+pub const WORK_BUDGET: usize = 1_300_000_000;
 /// The longest horizon a forecast may have.
 pub const MAX_HORIZON: usize = 1000;
 
@@ -37,6 +45,21 @@ pub fn free_run(params: &ModelParams, windows: &[f32], steps: usize, horizon: us
         }
     }
     out
+}
+
+/// Multiply-adds of one step of the cell's products through every layer: Σ_l blocks·H·(I_l + H).
+fn work_per_step(shape: ModelShape) -> usize {
+    let (blocks, h) = (shape.cell.spec().blocks, shape.hidden);
+    (0..shape.layers)
+        .map(|l| blocks * h * (shape.input_size(l) + h))
+        .sum()
+}
+
+/// How many starts the horizon errors average over: [`ERROR_STARTS`] within [`WORK_BUDGET`] (each
+/// start runs `horizon` windows of `window` steps), never fewer than [`MIN_ERROR_STARTS`].
+pub fn error_starts(shape: ModelShape, window: usize, horizon: usize) -> usize {
+    let per_start = (horizon * window * work_per_step(shape)).max(1);
+    (WORK_BUDGET / per_start).clamp(MIN_ERROR_STARTS, ERROR_STARTS)
 }
 
 /// Up to `count` starting points spread evenly over `first..=last` (each the index of the first value
@@ -119,7 +142,7 @@ pub struct ForecastReport {
 }
 
 /// The forecast of `horizon` steps from `start` (clamped to `window..=end`) and the horizon errors
-/// over [`ERROR_STARTS`] starts spread over the data. `signal`: the series and its continuation (at
+/// over [`error_starts`] starts spread over the data. `signal`: the series and its continuation (at
 /// least `end + horizon` values, NaN where unknown), `times` the x of each of its values, `end` the
 /// length of the data.
 pub fn forecast(
@@ -131,7 +154,8 @@ pub fn forecast(
 ) -> ForecastReport {
     let horizon = horizon.clamp(1, MAX_HORIZON);
     let start = start.clamp(window, end);
-    let mut starts = spread_starts(window, end, ERROR_STARTS);
+    let count = error_starts(params.shape, window, horizon);
+    let mut starts = spread_starts(window, end, count);
     let chosen = starts.iter().position(|&s| s == start).unwrap_or_else(|| {
         starts.push(start);
         starts.len() - 1
@@ -178,5 +202,26 @@ mod tests {
         assert_eq!(e.no_better_from(), Some(2));
         assert_eq!(no_better_from(&[1.0, 0.5, 2.0], &[0.9, 1.0, 1.0]), Some(3));
         assert_eq!(no_better_from(&[0.1, 0.5], &[0.9, 1.0]), None);
+    }
+
+    #[test]
+    fn large_models_average_over_fewer_starts_within_the_budget() {
+        use crate::cells::CellKind;
+        let shape = |cell, layers, hidden| ModelShape {
+            cell,
+            layers,
+            hidden,
+            inputs: 1,
+        };
+        // The tutorial's models, 100 steps ahead: every start.
+        for cell in CellKind::ALL {
+            assert_eq!(error_starts(shape(cell, 2, 32), 10, 100), ERROR_STARTS);
+        }
+        // 1,000 steps ahead: a tenth of the LSTM's 100 (each start is 1,000 windows).
+        assert_eq!(error_starts(shape(CellKind::Lstm, 2, 32), 10, 1000), 10);
+        assert_eq!(
+            error_starts(shape(CellKind::Cho, 4, 128), 50, 100),
+            MIN_ERROR_STARTS
+        );
     }
 }
