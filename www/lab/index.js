@@ -14,7 +14,7 @@ import { wasmReady, core } from './core.js';
 import { PAGE_KEYS, pageOptions, optionsToQuery, compareText } from './options.js';
 import { LabView } from './view.js';
 
-export { PAGE_KEYS, PANELS, CONTROLS, optionsToQuery } from './options.js';
+export { PAGE_KEYS, OPTION_KEYS, PANELS, CONTROLS, optionsToQuery } from './options.js';
 
 /** The public handle returned by `mount` (documented in EMBEDDING.md). */
 function handle(lab) {

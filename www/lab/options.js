@@ -9,6 +9,8 @@ export const PAGE_KEYS = ['backend', 'workers', 'embed', 'panels', 'controls', '
 export const PANELS = PANEL_IDS;
 export const CONTROLS = CONTROL_NAMES;
 const CONFIG_FIELDS = ['task', 'hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed', 'split', 'samples', 'noise'];
+/** Every option a query (or a `<gru-lab>` attribute, element.js) may set. */
+export const OPTION_KEYS = [...CONFIG_FIELDS, ...PAGE_KEYS];
 const BACKENDS = ['auto', 'webgpu', 'ndarray'];
 /** `workers`: 'auto' (decided by measured cost, www/lab/parallel.js) or a count up to this. */
 const MAX_WORKERS = 8;
