@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what GRU Lab needs to build, serve and test, at pinned versions, and only what is missing
 # (idempotent). Nothing is downloaded from outside the package registries: rustup's target, crates.io
-# (trunk, wasm-bindgen-cli), Debian (chromium, chromium-driver), npm (playwright-core from package-lock).
+# (trunk, wasm-bindgen-cli), Debian (chromium, chromium-driver), npm (playwright-core and axe-core from package-lock).
 #
 #   scripts/setup.sh          everything (build + browser tests)
 #   scripts/setup.sh build    only what building and serving needs
@@ -60,7 +60,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund --silent
 fi

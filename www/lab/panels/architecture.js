@@ -7,7 +7,8 @@ export default {
   id: 'architecture',
   title: 'Architecture',
   mount(ctx) {
-    const box = el('div', { id: ctx.id('architecture'), class: 'architecture' });
+    // Focusable, so that a keyboard can scroll it where it is wider than the screen (a phone).
+    const box = el('div', { id: ctx.id('architecture'), class: 'architecture', tabindex: 0, role: 'region', 'aria-label': 'the network\'s architecture (scrolls sideways on a narrow screen)' });
     const section = ctx.section(this, box, 'architecture-panel');
     return {
       section,
