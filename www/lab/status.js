@@ -65,7 +65,9 @@ export function mountStatus(ctx) {
     /** `{count, note}` from the training worker, or null before the first epoch: the count in the
      * line, why in its tooltip. */
     setWorkers(status) {
-      workers.textContent = status ? `· ${status.count} worker${status.count === 1 ? '' : 's'}` : '';
+      // Embedded, where the line must fit one row of a small frame, one worker goes unsaid.
+      const shown = status && !(ctx.embed && status.count === 1);
+      workers.textContent = shown ? `· ${status.count} worker${status.count === 1 ? '' : 's'}` : '';
       workers.title = status ? status.note : '';
       workers.dataset.count = status ? String(status.count) : '';
     },
