@@ -21,7 +21,7 @@ async function trained(query, epochs) {
   await ready(page);
   const counts = [];
   for (let i = 0; i < epochs; i++) {
-    if (i === 2) await page.waitForTimeout(1500);
+    if (i === 2) await page.waitForTimeout(1000);
     counts.push(await page.evaluate(async () => { await window.gruLab.step(); return window.gruLab.workers.count; }));
   }
   const result = await page.evaluate(async () => ({

@@ -1,5 +1,5 @@
-// Re-entrancy and endurance: 1,000 seeded random UI actions, and a 2,000-epoch soak of the tutorial
-// config with memory read at epochs 1, 200 and 2,000 (the history within its budget).
+// Re-entrancy and endurance: 1,000 seeded random UI actions, and a 1,200-epoch soak of the tutorial
+// config with memory read at epochs 1, 200 and 1,200 (the history within its budget), and the largest model on two workers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, ready } from './browser.mjs';
@@ -66,11 +66,11 @@ test('1,000 random clicks and edits (seeded): no panic, no console error, a cons
   await page.close();
 });
 
-test('the largest model on two workers: the tape stays within its pieces, memory flat from epoch 15 to 45', async () => {
+test('the largest model on two workers: the tape stays within its pieces, memory flat from epoch 15 to 30', async () => {
   // Hidden 128, 4 layers, windows of 50 (one pass over this batch would keep ~110 MB of tape; a piece
   // keeps at most 64 MB), 2 shards shared with a helper worker. A kept state is ~4 MB here, so the
   // history fills its 64 MB by epoch ~15 and then thins.
-  const page = await browser.page('/?hidden=128&layers=4&window=50&points=180&epochs=45&workers=2');
+  const page = await browser.page('/?hidden=128&layers=4&window=50&points=180&epochs=30&workers=2');
   await ready(page);
   const result = await page.evaluate(async () => {
     const lab = window.gruLab;
@@ -85,24 +85,24 @@ test('the largest model on two workers: the tape stays within its pieces, memory
     const at15 = await sample();
     await lab.play();
     await played;
-    return { at15, at45: await sample(), epoch: lab.epoch };
+    return { at15, at30: await sample(), epoch: lab.epoch };
   });
-  const { at15, at45 } = result;
+  const { at15, at30 } = result;
   const mb = (b) => (b / 1e6).toFixed(2);
-  console.log(`# soak (128 × 4, windows of 50, ${at45.workers.count} workers): epoch 15 heap ${mb(at15.heap)} MB, wasm ${mb(at15.wasm)} MB; `
-    + `epoch 45 heap ${mb(at45.heap)} MB, wasm ${mb(at45.wasm)} MB, history ${mb(at45.history.bytes)} MB every ${at45.history.stride}`);
-  assert.equal(result.epoch, 45);
-  assert.equal(at45.workers.count, 2);
-  assert.ok(at45.wasm - at15.wasm <= 16 << 20, `wasm memory grew from ${at15.wasm} to ${at45.wasm}`);
-  assert.ok(at45.heap <= at15.heap * 1.15, `JS heap grew from ${at15.heap} to ${at45.heap}`);
+  console.log(`# soak (128 × 4, windows of 50, ${at30.workers.count} workers): epoch 15 heap ${mb(at15.heap)} MB, wasm ${mb(at15.wasm)} MB; `
+    + `epoch 30 heap ${mb(at30.heap)} MB, wasm ${mb(at30.wasm)} MB, history ${mb(at30.history.bytes)} MB every ${at30.history.stride}`);
+  assert.equal(result.epoch, 30);
+  assert.equal(at30.workers.count, 2);
+  assert.ok(at30.wasm - at15.wasm <= 16 << 20, `wasm memory grew from ${at15.wasm} to ${at30.wasm}`);
+  assert.ok(at30.heap <= at15.heap * 1.15, `JS heap grew from ${at15.heap} to ${at30.heap}`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
 
-test('2,000 epochs of the tutorial config: the history stays within its budget, the JS heap flat', async () => {
+test('1,200 epochs of the tutorial config: the history stays within its budget, the JS heap flat', async () => {
   // The tutorial's 2×32 GRU: every epoch's state (weights and Adam's moments, ~117 KB) is kept up to the
   // 64 MB budget, then every 2nd, 4th, … (src/history.rs); the page's own columns are 8 bytes an epoch.
-  const page = await browser.page('/?epochs=2000');
+  const page = await browser.page('/?epochs=1200');
   await ready(page);
   const result = await page.evaluate(async () => {
     const lab = window.gruLab;
@@ -119,20 +119,20 @@ test('2,000 epochs of the tutorial config: the history stays within its budget, 
     const at200 = await sample();
     await lab.play();
     await played;
-    return { at1, at200, at2000: await sample(), epoch: lab.epoch };
+    return { at1, at200, atEnd: await sample(), epoch: lab.epoch };
   });
-  const { at1, at200, at2000 } = result;
+  const { at1, at200, atEnd } = result;
   const mb = (b) => (b / 1e6).toFixed(2);
   console.log(`# soak (tutorial config): epoch 1 wasm ${mb(at1.wasm)} MB; epoch 200 heap ${mb(at200.heap)} MB, wasm ${mb(at200.wasm)} MB, `
-    + `history ${mb(at200.history.bytes)} MB every ${at200.history.stride}; epoch 2000 heap ${mb(at2000.heap)} MB, wasm ${mb(at2000.wasm)} MB, `
-    + `history ${mb(at2000.history.bytes)} MB in ${at2000.history.kept} states, every ${at2000.history.stride}`);
-  assert.equal(result.epoch, 2000);
-  const budget = at2000.history.budget;
-  assert.ok(at2000.history.bytes <= budget, `history ${at2000.history.bytes} over its budget ${budget}`);
-  assert.ok(at2000.history.stride > 1, 'past the budget, every k-th epoch is kept');
+    + `history ${mb(at200.history.bytes)} MB every ${at200.history.stride}; epoch 1200 heap ${mb(atEnd.heap)} MB, wasm ${mb(atEnd.wasm)} MB, `
+    + `history ${mb(atEnd.history.bytes)} MB in ${atEnd.history.kept} states, every ${atEnd.history.stride}`);
+  assert.equal(result.epoch, 1200);
+  const budget = atEnd.history.budget;
+  assert.ok(atEnd.history.bytes <= budget, `history ${atEnd.history.bytes} over its budget ${budget}`);
+  assert.ok(atEnd.history.stride > 1, 'past the budget, every k-th epoch is kept');
   // The worker's memory grows by the kept states only (wasm memory never shrinks: the peak counts).
-  assert.ok(at2000.wasm - at1.wasm <= budget * 1.25, `wasm memory grew from ${at1.wasm} to ${at2000.wasm}`);
-  assert.ok(at2000.heap <= at200.heap * 1.15, `JS heap grew from ${at200.heap} to ${at2000.heap}`);
+  assert.ok(atEnd.wasm - at1.wasm <= budget * 1.25, `wasm memory grew from ${at1.wasm} to ${atEnd.wasm}`);
+  assert.ok(atEnd.heap <= at200.heap * 1.15, `JS heap grew from ${at200.heap} to ${atEnd.heap}`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
