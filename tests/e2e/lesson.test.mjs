@@ -1,6 +1,6 @@
 // The guided lesson (www/lesson/): every chapter sets its lab's state and trains, the URL keeps the
 // place, a chapter embeds alone; and axe-core finds no serious or critical accessibility violation on
-// the lab, the lesson, an embedded lab and a <gru-lab> course page.
+// the lab, the lesson, an embedded lab and a <gru-lab> course page; a challenge is checked live.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -88,6 +88,62 @@ test('a chapter embeds alone (embed=1): no chapter list, no pager; its links kee
   await page.close();
 });
 
+test('a challenge is checked live: blow the loss up, recover without Reset, and share the solved lab', async () => {
+  const page = await chapterPage('?challenge=blow-up');
+  const status = () => page.textContent('#challenge-status');
+  const result = await page.evaluate(async () => {
+    const el = window.lesson.lab;
+    for (let i = 0; i < 15; i++) await el.step();
+    await new Promise((r) => setTimeout(r, 600));
+    const before = document.querySelector('#challenge-status').textContent;
+    await el.lab.setLearningRate(1);
+    let steps = 0;
+    while (!/It blew up/.test(document.querySelector('#challenge-status').textContent) && steps < 20) {
+      await el.step();
+      steps++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const blown = document.querySelector('#challenge-status').textContent;
+    // Back to the end of epoch 15 (its weights and learning rate), then on.
+    // (An epoch's loss is measured before its update: epoch 16 repeats the lowest, epoch 17 beats it.)
+    await el.lab.continueFrom(15);
+    let after = 0;
+    while (!window.lesson.solved() && after < 5) {
+      await el.step();
+      after++;
+      await new Promise((r) => setTimeout(r, 600));
+    }
+    return { before, blown, steps, after, solved: window.lesson.solved(), link: document.querySelector('#challenge-link')?.getAttribute('href') };
+  });
+  assert.match(result.before, /^Lowest training loss so far [\d.]+: raise the learning rate until the loss passes [\d.]+\.$/);
+  assert.match(result.blown, /^It blew up\. Now bring the training loss below [\d.]+ without Reset/, `after ${result.steps} epochs at lr 1`);
+  assert.equal(result.solved, true, `not solved ${result.after} epochs after continuing from epoch 15`);
+  assert.match(await status(), /^✓ Solved at epoch 1[6-9]: the loss blew up past [\d.]+ and came back to [\d.]+, below its lowest [\d.]+, without a Reset\.$/);
+  assert.match(result.link, /^\?challenge=blow-up&.*hidden=16/);
+  // The shared link opens the same challenge and lab state.
+  await page.goto(`${browser.base}/www/lesson/index.html${result.link}`);
+  await page.waitForFunction(() => window.lesson && window.lesson.lab.lab, null, { timeout: 90_000 });
+  assert.equal(await page.evaluate(() => window.lesson.challenge), 'blow-up');
+  assert.equal(await page.evaluate(() => window.lesson.lab.lab.config.hidden), 16);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a goal the model does not fit yet says what to change', async () => {
+  const page = await chapterPage('?challenge=small');
+  await page.evaluate(() => window.lesson.lab.step());
+  await page.waitForFunction(() => /parameters/.test(document.querySelector('#challenge-status').textContent));
+  assert.equal(await page.textContent('#challenge-status'), 'This model has 9,537 parameters: make it smaller (at most 2,000), then train.');
+  // A smaller model, as a shared link would set it: now the goal is a number to beat.
+  await page.goto(`${browser.base}/www/lesson/index.html?challenge=small&hidden=8&layers=1`);
+  await page.waitForFunction(() => window.lesson && window.lesson.lab.lab, null, { timeout: 90_000 });
+  await page.evaluate(() => window.lesson.lab.step());
+  await page.waitForFunction(() => /^Not yet/.test(document.querySelector('#challenge-status').textContent));
+  assert.match(await page.textContent('#challenge-status'), /^Not yet: validation MSE [\d.]+ at epoch 1 \(best [\d.]+\), the goal is below 0\.001 with 249 parameters\.$/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 /** axe-core's serious and critical violations on `page`, each as "rule: target …". */
 async function violations(page) {
   await page.evaluate(AXE);
@@ -104,6 +160,7 @@ test('axe-core: no serious or critical violation on the lab, the lesson, an embe
     ['/index.html', (p) => ready(p)],
     ['/index.html?embed=1&hidden=8&layers=1&panels=prediction,loss,gates&controls=step,play,reset,lr', (p) => ready(p)],
     ['/www/lesson/index.html?chapter=gates', (p) => p.waitForFunction(() => window.lesson && window.lesson.lab.lab, null, { timeout: 90_000 })],
+    ['/www/lesson/index.html?challenge=small', (p) => p.waitForFunction(() => window.lesson && window.lesson.lab.lab, null, { timeout: 90_000 })],
     ['/www/examples/element.html', (p) => p.waitForFunction(() => window.labEvents.some((e) => e.type === 'gru-lab-ready'), null, { timeout: 90_000 })],
   ];
   const report = [];

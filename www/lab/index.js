@@ -43,10 +43,10 @@ function handle(lab) {
     /** Compare mode: trains `runs` side by side on the same data and seed, `[{cell: 'rnn'}, {cell: 'lstm',
      * hidden: 16}]` or `'rnn,lstm:hidden=16'` (empty: one run again); bad parts are shown and left out. */
     compare: (runs) => lab.setCompare(compareText(runs)),
-    /** Every run (one outside compare mode): {label, config, epoch, losses, valLosses, error}. */
+    /** Every run (one outside compare mode): {label, config, parameters, epoch, losses, valLosses, error}. */
     get runs() {
       return lab.lanes.map((l) => ({
-        label: l.label, config: { ...l.config }, epoch: l.store.epoch,
+        label: l.label, config: { ...l.config }, parameters: l.parameters, epoch: l.store.epoch,
         losses: Array.from(l.store.losses.values()), valLosses: Array.from(l.store.valLosses.values()),
         error: l.error ? { kind: l.error.kind, message: l.error.message } : null,
       }));
