@@ -24,6 +24,7 @@ pub mod gradient_flow;
 pub mod history;
 pub mod kernels;
 pub mod layer;
+pub mod live_equations;
 pub mod metrics;
 pub mod model;
 pub mod params;

@@ -11,7 +11,7 @@ use crate::layer::{RecurrentLayer, probe_norms};
 use crate::params::{LayerParams, ModelParams};
 use crate::rng::SplitMix64;
 use crate::state_dict::{ModelShape, StateDict, WeightsError};
-use crate::trace::{LayerGates, SampleTrace};
+use crate::trace::{LayerGates, SampleTrace, window_rows};
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Gradients, Int, Tensor, TensorData, Transaction};
@@ -333,12 +333,18 @@ impl RecurrentModel {
     ) -> Result<Evaluation, String> {
         let model = self.valid();
         let initial: Vec<Tensor<3>> = initial.iter().map(|t| t.clone().inner()).collect();
-        let output = model.forward(inputs.inner(), &initial, &[], Some(samples), false);
+        let inputs = inputs.inner();
+        let ids: Vec<i64> = samples.iter().map(|&s| s as i64).collect();
+        let rows =
+            Tensor::<1, Int>::from_data(TensorData::new(ids, [samples.len()]), &inputs.device());
+        let windows = inputs.clone().select(0, rows);
+        let output = model.forward(inputs, &initial, &[], Some(samples), false);
         let names = self.layers[0].cell.spec().quantities.iter().map(|q| q.name);
         read_traces(
             samples,
             names.collect(),
             output.prediction,
+            windows,
             output.recordings,
         )
         .await
@@ -357,9 +363,13 @@ async fn read_traces(
     samples: &[usize],
     names: Vec<&str>,
     predictions: Tensor<2>,
+    windows: Tensor<3>,
     recordings: Vec<Vec<Tensor<3>>>,
 ) -> Result<Evaluation, String> {
-    let mut transaction = Transaction::default().register(predictions);
+    let [_, steps, channels] = windows.dims();
+    let mut transaction = Transaction::default()
+        .register(predictions)
+        .register(windows);
     let mut dims = Vec::new();
     for layer in recordings {
         dims.push(layer[0].dims());
@@ -375,11 +385,14 @@ async fn read_traces(
         .into_iter()
         .map(|d| d.try_into_vec_as::<f32>().map_err(|e| format!("{e:?}")));
     let predictions = values.next().expect("predictions registered")?;
+    let windows = values.next().expect("windows registered")?;
     let mut traces: Vec<SampleTrace> = samples
         .iter()
-        .map(|&s| SampleTrace {
+        .zip(windows.chunks_exact(steps * channels))
+        .map(|(&s, window)| SampleTrace {
             sample: s,
             prediction: predictions[s],
+            inputs: window_rows(window, channels),
             layers: Vec::new(),
         })
         .collect();

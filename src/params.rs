@@ -5,8 +5,9 @@
 
 use crate::state_dict::{ModelShape, NamedTensor, StateDict};
 
-/// One layer's parameters (or their gradients) on the host; G is the cell's block count.
-#[derive(Clone, Debug, PartialEq)]
+/// One layer's parameters (or their gradients) on the host; G is the cell's block count. As JSON, the
+/// page's snapshot carries them for the live equations.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LayerParams {
     /// `[I, G·H]`.
     pub w_input: Vec<f32>,

@@ -12,5 +12,12 @@ pub type LayerGates = BTreeMap<String, Vec<Vec<f32>>>;
 pub struct SampleTrace {
     pub sample: usize,
     pub prediction: f32,
+    /// `[T][I]`: the window's inputs x_t, the first layer's input (the live equations read them).
+    pub inputs: Vec<Vec<f32>>,
     pub layers: Vec<LayerGates>,
+}
+
+/// `[T][I]` rows of one window stored flat `[T·I]`.
+pub fn window_rows(flat: &[f32], channels: usize) -> Vec<Vec<f32>> {
+    flat.chunks_exact(channels).map(<[f32]>::to_vec).collect()
 }

@@ -16,7 +16,7 @@ use crate::model::{Evaluation, FlowTensors, RecurrentModel};
 use crate::rng::SplitMix64;
 use crate::shards::{self, ShardGradients, ShardJob, ShardPlan, ShardWorker};
 use crate::state_dict::{ModelShape, StateDict, WeightsError};
-use crate::trace::SampleTrace;
+use crate::trace::{SampleTrace, window_rows};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -753,10 +753,15 @@ impl Trainer {
         let traces = idx
             .iter()
             .zip(gates)
-            .map(|(&s, layers)| SampleTrace {
-                sample: s,
-                prediction: predictions[s],
-                layers,
+            .map(|(&s, layers)| {
+                let per_window = self.data.window * self.data.channels;
+                let window = &self.data.inputs[s * per_window..(s + 1) * per_window];
+                SampleTrace {
+                    sample: s,
+                    prediction: predictions[s],
+                    inputs: window_rows(window, self.data.channels),
+                    layers,
+                }
             })
             .collect();
         Ok(Evaluation {

@@ -250,6 +250,7 @@ fn gate_heatmaps_keep_titles_ticks_and_legends_apart_for_every_cell() {
             let trace = SampleTrace {
                 sample: 0,
                 prediction: 0.0,
+                inputs: vec![vec![0.0]; steps],
                 layers: (0..layers)
                     .map(|_| {
                         cell.spec()

@@ -20,6 +20,7 @@
 //! ```
 
 use super::picture::{Node, Picture, Wire, arrow, block, line, op, terminal};
+use super::unit::{Activation, Explained, UnitInputs, activated, number, update};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, KeepGate, Quantity, RecurrentWeights, Source, State,
     Step, blocks, blocks_mut,
@@ -268,5 +269,49 @@ impl Cell for GruCho {
         }
         // dh_{t−1} += [da_r, da_z]·U_rzᵀ
         weights.project_back(d_x_proj, 0..2, d_previous, true);
+    }
+
+    /// The forward step's equations for one unit: r is needed whole, since U_h reads r ⊙ h_{t−1}.
+    fn explain(&self, u: &UnitInputs) -> Vec<Explained> {
+        use Activation::{Sigmoid, Tanh};
+        let gate = |k| {
+            vec![
+                u.input_term(k),
+                u.recurrent_term(k, u.previous),
+                u.input_bias(k),
+            ]
+        };
+        let r = activated("r", "r", Sigmoid, gate(0));
+        let z = activated("z", "z", Sigmoid, gate(1));
+        let reset: Vec<f32> = u
+            .gate_row(0)
+            .iter()
+            .zip(u.previous)
+            .map(|(r, h)| r * h)
+            .collect();
+        let candidate = activated(
+            "candidate",
+            "h̃",
+            Tanh,
+            vec![
+                u.input_term(2),
+                u.recurrent_term(2, &reset),
+                u.input_bias(2),
+            ],
+        );
+        let (hp, zv, n) = (u.previous_state(), z.value, candidate.value);
+        let h = update(
+            "h",
+            "h",
+            format!(
+                "(1 − {})·{} + {}·{}",
+                number(zv),
+                number(hp),
+                number(zv),
+                number(n)
+            ),
+            (1.0 - zv) * hp + zv * n,
+        );
+        vec![z, r, candidate, h]
     }
 }

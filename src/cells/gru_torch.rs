@@ -19,6 +19,9 @@
 
 use super::gru_cho::{GRU_JUNCTIONS, GRU_NODES, GRU_WIRES};
 use super::picture::{Picture, arrow, block, op};
+use super::unit::{
+    Activation, Explained, UnitInputs, activated, explained_activation, number, sum, update,
+};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, KeepGate, Quantity, RecurrentWeights, Source, State,
     Step, blocks, blocks_mut,
@@ -220,5 +223,43 @@ impl Cell for GruTorch {
         }
         // dh_{t−1} += dĥ·Uᵀ
         weights.project_back(d_recurrent, 0..3, d_previous, true);
+    }
+
+    /// The forward step's equations for one unit, the reset gate inside the candidate's bracket.
+    fn explain(&self, u: &UnitInputs) -> Vec<Explained> {
+        use Activation::{Sigmoid, Tanh};
+        let gate = |k| {
+            vec![
+                u.input_term(k),
+                u.input_bias(k),
+                u.recurrent_term(k, u.previous),
+                u.hidden_bias(k),
+            ]
+        };
+        let r = activated("r", "r", Sigmoid, gate(0));
+        let z = activated("z", "z", Sigmoid, gate(1));
+        let terms = gate(2);
+        let (xn, un) = (terms[0] + terms[1], terms[2] + terms[3]);
+        let inside = format!(
+            "{} + {}·({})",
+            sum(&terms[..2]),
+            number(r.value),
+            sum(&terms[2..])
+        );
+        let n = explained_activation("candidate", "n", Tanh, &inside, xn + r.value * un, terms);
+        let (hp, zv, nv) = (u.previous_state(), z.value, n.value);
+        let h = update(
+            "h",
+            "h",
+            format!(
+                "(1 − {})·{} + {}·{}",
+                number(zv),
+                number(nv),
+                number(zv),
+                number(hp)
+            ),
+            (1.0 - zv) * nv + zv * hp,
+        );
+        vec![z, r, n, h]
     }
 }

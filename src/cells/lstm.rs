@@ -22,6 +22,7 @@
 //! the gradient flows back through time undiminished.
 
 use super::picture::{Picture, arrow, block, line, memory, op, squash, terminal};
+use super::unit::{Activation, Explained, UnitInputs, activated, number, update};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, KeepGate, Quantity, RecurrentWeights, Source, State,
     Step, blocks, blocks_mut,
@@ -276,5 +277,45 @@ impl Cell for Lstm {
         }
         // dh_{t−1} = dĥ·Uᵀ
         weights.project_back(d_x_proj, 0..4, d_previous, false);
+    }
+
+    /// The forward step's equations for one unit: four gates from one product, then c and h.
+    fn explain(&self, u: &UnitInputs) -> Vec<Explained> {
+        use Activation::{Sigmoid, Tanh};
+        let gate = |name, activation, k| {
+            let terms = vec![
+                u.input_term(k),
+                u.input_bias(k),
+                u.recurrent_term(k, u.previous),
+                u.hidden_bias(k),
+            ];
+            activated(name, name, activation, terms)
+        };
+        let (i, f, g, o) = (
+            gate("i", Sigmoid, 0),
+            gate("f", Sigmoid, 1),
+            gate("g", Tanh, 2),
+            gate("o", Sigmoid, 3),
+        );
+        let cp = u.memory_previous;
+        let c = update(
+            "c",
+            "c",
+            format!(
+                "{}·{} + {}·{}",
+                number(f.value),
+                number(cp),
+                number(i.value),
+                number(g.value)
+            ),
+            f.value * cp + i.value * g.value,
+        );
+        let h = update(
+            "h",
+            "h",
+            format!("{}·tanh({})", number(o.value), number(c.value)),
+            o.value * tanh(c.value),
+        );
+        vec![i, f, g, o, c, h]
     }
 }

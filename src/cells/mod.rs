@@ -21,6 +21,7 @@ pub mod gru_torch;
 pub mod lstm;
 pub mod picture;
 pub mod rnn;
+pub mod unit;
 
 use crate::kernels::{Lhs, matmul};
 use burn::tensor::Tensor;
@@ -281,6 +282,10 @@ pub trait Cell: Sync {
 
     /// The backward step of [`Cell::forward`] (see [`BackwardStep`]).
     fn backward(&self, step: BackwardStep);
+
+    /// One unit's equations with its numbers substituted (the page's live equations), one per
+    /// quantity in [`CellSpec::quantities`] order, each value recomputed from the weights.
+    fn explain(&self, unit: &unit::UnitInputs) -> Vec<unit::Explained>;
 }
 
 /// A layer's recurrent weights on the host, and the recurrent products every fused cell uses.

@@ -14,6 +14,7 @@
 //! (Bengio, Simard & Frasconi 1994).
 
 use super::picture::{Picture, arrow, block, terminal};
+use super::unit::{Activation, Explained, UnitInputs, activated};
 use super::{
     BackwardStep, Cell, CellSpec, ForwardStep, Quantity, RecurrentWeights, Source, State, Step,
 };
@@ -121,5 +122,16 @@ impl Cell for Rnn {
         }
         // dh_{t−1} = da·Uᵀ
         weights.project_back(d_x_proj, 0..1, d_previous, false);
+    }
+
+    /// The one equation, for one unit.
+    fn explain(&self, u: &UnitInputs) -> Vec<Explained> {
+        let terms = vec![
+            u.input_term(0),
+            u.input_bias(0),
+            u.recurrent_term(0, u.previous),
+            u.hidden_bias(0),
+        ];
+        vec![activated("h", "h", Activation::Tanh, terms)]
     }
 }

@@ -1213,6 +1213,7 @@ mod tests {
         let trace = SampleTrace {
             sample: 0,
             prediction: 0.0,
+            inputs: Vec::new(),
             layers: vec![gates],
         };
         let close =

@@ -109,6 +109,29 @@ pub fn gate_equations(config: JsValue) -> Result<JsValue, JsError> {
     to_js(&rows)
 }
 
+/// `[{quantity, text, value, terms}]`: the live equations of unit `unit` (0-based, as `layer` and
+/// `step`) of the window in `trace` (as `Session.snapshot` returns it), computed from `weights`, the
+/// snapshot's `weights[layer]`: one line per quantity of `cell`, e.g. `z = σ(0.312 − 0.118 + 0.050) =
+/// σ(0.244) = 0.561`.
+#[wasm_bindgen(js_name = explainUnit)]
+pub fn explain_unit(
+    cell: &str,
+    trace: JsValue,
+    weights: JsValue,
+    layer: usize,
+    step: usize,
+    unit: usize,
+) -> Result<JsValue, JsError> {
+    let trace: SampleTrace =
+        serde_wasm_bindgen::from_value(trace).map_err(|e| JsError::new(&format!("trace: {e}")))?;
+    let weights: crate::params::LayerParams = serde_wasm_bindgen::from_value(weights)
+        .map_err(|e| JsError::new(&format!("weights: {e}")))?;
+    let at = crate::live_equations::UnitAt { layer, step, unit };
+    let lines = crate::live_equations::explain(cell_named(cell)?, &weights, &trace, at)
+        .map_err(|e| JsError::new(&e))?;
+    to_js(&lines)
+}
+
 /// `[{name, title, about}]`: every cell of the registry, for the page's cell control.
 #[wasm_bindgen]
 pub fn cells() -> Result<JsValue, JsError> {

@@ -170,6 +170,9 @@ struct Snapshot {
     validation: Option<Vec<f32>>,
     /// The gates of the selected window.
     trace: Option<crate::trace::SampleTrace>,
+    /// Every layer's weights as the trace ran them, for the live equations (with a trace only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weights: Option<Vec<crate::params::LayerParams>>,
     /// The gradient through time of the epoch shown (set by [`Session::view`], which shows a past
     /// epoch; the newest epoch's comes with its report).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,12 +184,18 @@ impl Snapshot {
     async fn of(trainer: &mut Trainer, sample: usize) -> Result<Snapshot, String> {
         let evaluation = trainer.evaluate(&[sample]).await?;
         let validation = trainer.validation_predictions().await?;
+        let trace = evaluation.traces.into_iter().next();
+        let weights = match trace {
+            Some(_) => Some(trainer.model().params().await?.layers),
+            None => None,
+        };
         Ok(Snapshot {
             epoch: trainer.epoch(),
             lr: trainer.scheduler.lr,
             predictions: evaluation.predictions,
             validation,
-            trace: evaluation.traces.into_iter().next(),
+            trace,
+            weights,
             gradient_flow: None,
         })
     }

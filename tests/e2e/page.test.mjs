@@ -133,14 +133,14 @@ test('a bad control value is refused with a message and the run goes on', async 
   await page.close();
 });
 
-test('hovering a heatmap cell shows its value and highlights its equation', async () => {
+test('hovering a heatmap cell shows its equation with its numbers and highlights it', async () => {
   const page = await browser.page('/?hidden=8&layers=2&points=200');
   await ready(page);
   await stepTimes(page, 1);
   const box = await page.locator('#gates-chart').boundingBox();
   await page.mouse.move(box.x + 80, box.y + 60);
   await page.waitForSelector('.tooltip:not([hidden])');
-  assert.match(await page.textContent('.tooltip'), /layer 1 · z · step \d+ · unit \d+ = -?\d\.\d{4}/);
+  assert.match(await page.textContent('.tooltip'), /^layer 1 · step \d+ · unit \d+: z = σ\(−?\d\.\d{3}( [+−] \d\.\d{3}){2}\) = σ\(−?\d\.\d{3}\) = \d\.\d{3}$/);
   assert.equal(await page.$eval('#equations li.highlight', (li) => li.dataset.gate), 'z');
   // …and the block that computes it in the cell's picture.
   assert.deepEqual(await page.$$eval('#cell-picture .highlight', (g) => g.map((x) => x.dataset.gate)), ['z']);
@@ -259,7 +259,7 @@ test('every cell trains 3 epochs; its heatmaps, diagram and equations are its ow
     const box = await page.locator('#gates-chart').boundingBox();
     await page.mouse.move(box.x + box.width * 0.12, box.y + box.height * 0.3);
     const tooltip = await page.textContent('.tooltip');
-    assert.match(tooltip, /layer 1 · \w+ · step \d+ · unit \d+ = -?\d/, `${cell}: ${tooltip}`);
+    assert.match(tooltip, /^layer 1 · step \d+ · unit \d+: \S+ = /, `${cell}: ${tooltip}`);
     if (cell === 'lstm') await screenshot(page, 'page-lstm');
   }
   clean(page);

@@ -106,10 +106,10 @@ test('the charts take keyboard focus: arrows choose a sample and read its values
   await page.focus('#gates-chart');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowDown');
-  await page.waitForFunction(() => /layer 1 · z · step 2 · unit 2 = -?\d\.\d{4}/.test(document.querySelector('.gate-readout').textContent));
+  await page.waitForFunction(() => /^layer 1 · step 2 · unit 2: z = σ\(/.test(document.querySelector('.gate-readout').textContent));
   assert.equal(await page.$eval('#equations li.highlight', (li) => li.dataset.gate), 'z');
   await page.keyboard.press('PageDown');
-  await page.waitForFunction(() => /layer 1 · r · step 2 · unit 2/.test(document.querySelector('.gate-readout').textContent));
+  await page.waitForFunction(() => /^layer 1 · step 2 · unit 2: r = σ\(/.test(document.querySelector('.gate-readout').textContent));
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -8,7 +8,8 @@
 //   'options'  a panel's own display option (its stretch box, its keyboard cursor)
 //   'forecast' a forecast the forecast panel asked for arrived
 //   'history'  the scrubber moved (the shown epoch's snapshot follows as 'reports' + 'snapshot')
-export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options', 'forecast', 'history'];
+//   'unit'     the learner points at another heatmap cell (the live equations follow it)
+export const ALL_CHANGES = ['config', 'reports', 'snapshot', 'sample', 'theme', 'size', 'options', 'forecast', 'history', 'unit'];
 
 /** True when one of `kinds` is in the set `changed`. */
 export function touched(changed, ...kinds) {

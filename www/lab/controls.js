@@ -120,9 +120,10 @@ export function mountControls(ctx, actions) {
 
   if (ctx.keyboard) {
     // The shortcuts work whatever has focus (a button just clicked too: Space plays, it does not press
-    // the focused button again), except where the key edits a value: text fields, selects, sliders.
+    // the focused button again), except where the key edits a value: text fields, selects, sliders, and
+    // where a focused chart took the key (its arrow keys walk its cells: defaultPrevented).
     ctx.on(document, 'keydown', (e) => {
-      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
       if (e.target.closest && e.target.closest('input, select, textarea, [contenteditable]')) return;
       if (e.key === ' ') { e.preventDefault(); actions.togglePlay(); }
       else if (e.key === 'ArrowRight') { e.preventDefault(); actions.step(); }

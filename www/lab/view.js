@@ -177,10 +177,19 @@ export class LabView {
           const box = this.root.getBoundingClientRect();
           this.tooltip.textContent = text;
           this.tooltip.hidden = false;
-          this.tooltip.style.left = `${event.clientX - box.left + 12}px`;
+          // Beside the pointer, but kept inside the lab (a phone's narrow screen, a long equation).
+          const width = this.tooltip.offsetWidth;
+          const left = Math.min(event.clientX - box.left + 12, box.width - width - 8);
+          this.tooltip.style.left = `${Math.max(8, left)}px`;
           this.tooltip.style.top = `${event.clientY - box.top + 12}px`;
         },
         hide: () => { this.tooltip.hidden = true; },
+      },
+      /** The heatmap cell the learner points at, {layer, step, unit} (0-based), or null; it stays
+       * when the pointer leaves, and the live equations follow it through every new epoch. */
+      point: (at) => {
+        this.pointed = at;
+        this.invalidate('unit');
       },
       highlight: (gate) => {
         for (const node of this.root.querySelectorAll('[data-gate]')) {
@@ -235,6 +244,8 @@ export class LabView {
         ? { name: 'later epochs', losses: this.store.losses.values(), dismissable: false }
         : this.ghost && { ...this.ghost, dismissable: true },
       sample: this.sample,
+      /** The heatmap cell pointed at ({layer, step, unit}) or null (panelContext's point). */
+      pointed: this.pointed ?? null,
       playing: this.playing,
       dark: this.dark.matches,
       dpr: window.devicePixelRatio || 1,

@@ -29,9 +29,9 @@ export const CHAPTERS = [
       'At every step t the GRU reads x<sub>t</sub> and the previous state h<sub>t−1</sub> and computes two <em>gates</em>, numbers between 0 and 1 (σ is the logistic sigmoid): the update gate z<sub>t</sub> = σ(W<sub>z</sub>x<sub>t</sub> + U<sub>z</sub>h<sub>t−1</sub> + b<sub>z</sub>) and the reset gate r<sub>t</sub> = σ(W<sub>r</sub>x<sub>t</sub> + U<sub>r</sub>h<sub>t−1</sub> + b<sub>r</sub>).',
       'A candidate state h̃<sub>t</sub> = tanh(W<sub>h</sub>x<sub>t</sub> + U<sub>h</sub>(r<sub>t</sub> ⊙ h<sub>t−1</sub>) + b<sub>h</sub>) is built from the input and the part of the old state the reset gate lets through; then h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ h<sub>t−1</sub> + z<sub>t</sub> ⊙ h̃<sub>t</sub>: each unit keeps its old value where z is near 0 and takes the candidate where z is near 1. Every W, U and b is learned; ⊙ multiplies element by element.',
     ],
-    lab: { ...TUTORIAL, hidden: 4, layers: 1, dropout: 0, lr: 0.03, panels: 'cell,equations,architecture', controls: 'step,reset' },
-    todo: ['Read the equations panel beside the cell\'s picture: each box of the picture is one line of the equations.', 'The architecture diagram below shows the whole net: the windows flowing into the layer, the last state into the linear head.'],
-    lookFor: ['The parameter count: a GRU layer has three blocks (z, r, h̃), each with an input matrix, a recurrent matrix and a bias.'],
+    lab: { ...TUTORIAL, hidden: 4, layers: 1, dropout: 0, lr: 0.03, panels: 'gates,cell,equations,architecture', controls: 'step,reset' },
+    todo: ['Read the equations panel beside the cell\'s picture: each box of the picture is one line of the equations.', 'Step a few epochs, then point at a cell of a heatmap (or focus the heatmaps and use the arrow keys): under each equation the panel now shows that unit\'s numbers, W x<sub>t</sub>, U h<sub>t−1</sub> and b added up, then the gate. Add them up yourself.', 'The architecture diagram below shows the whole net: the windows flowing into the layer, the last state into the linear head.'],
+    lookFor: ['At step 1 the recurrent term is 0.000: h<sub>0</sub> is zero, so the first step sees only the input and the bias.', 'The h line: (1 − z) times the old state plus z times the candidate, a weighted average you can check by hand.', 'The parameter count: a GRU layer has three blocks (z, r, h̃), each with an input matrix, a recurrent matrix and a bias.'],
   },
   {
     id: 'training',
@@ -52,7 +52,7 @@ export const CHAPTERS = [
       'A small model is easier to read: this chapter trains 4 units in one layer without dropout, with a higher learning rate, so the gates move far from 0.5.',
     ],
     lab: { ...TUTORIAL, hidden: 4, layers: 1, dropout: 0, lr: 0.03, epochs: 300, panels: 'prediction,gates', controls: 'step,play,reset' },
-    todo: ['Play for a hundred epochs or so, then pause.', 'Hover a heatmap cell (or move the window chooser) to see the values.'],
+    todo: ['Play for a hundred epochs or so, then pause.', 'Hover a heatmap cell (or move the window chooser) to see the values and the equations that made them.'],
     lookFor: ['Units whose update gate stays low for the whole window: they are the network\'s memory, carrying a value from the first steps to the last.', 'How the gates change while training: at epoch 1 every gate is near 0.5.'],
   },
   {

@@ -1,17 +1,19 @@
 // Heatmaps of the cell's gates and states for every layer, for the selected sample: time step across,
 // hidden unit down, each quantity on its true scale (0–1 for a gate, −1–1 for tanh) unless the learner
 // stretches the colours to the sample's own range. Under each column, what a high or low value means
-// for this cell. Hovering (or the arrow keys on the focused chart) names the quantity, layer, step and
-// unit, and highlights its equation and its block in the diagrams.
+// for this cell. Hovering (or the arrow keys on the focused chart) names the layer, step and unit with
+// the quantity's equation and its numbers (live-equations.js), points the equations panel at that unit,
+// and highlights its equation and its block in the diagrams.
 import { core } from '../core.js';
 import { el } from '../dom.js';
 import { touched } from '../changes.js';
+import { liveEquations } from '../live-equations.js';
 
 /** A trace of the config's shape with no values yet (NaN draws as each scale's midpoint). */
 function emptyTrace(config, quantities) {
   const rows = () => Array.from({ length: config.window }, () => new Array(config.hidden).fill(NaN));
   const layer = () => Object.fromEntries(quantities.map((q) => [q.gate, rows()]));
-  return { sample: 0, prediction: 0, layers: Array.from({ length: config.layers }, layer) };
+  return { sample: 0, prediction: 0, inputs: [], layers: Array.from({ length: config.layers }, layer) };
 }
 
 export default {
@@ -34,10 +36,21 @@ export default {
     /** The keyboard's cell: layer, quantity (index), step, unit. */
     const cursor = { layer: 0, gate: 0, step: 0, unit: 0 };
     let quantities = [];
+    let pointed = null;
+    let shownShape = '';
     const show = (hit, event) => {
       ctx.highlight(hit ? hit.gate : null);
       if (!hit) return ctx.tooltip.hide();
-      const text = `layer ${hit.layer + 1} · ${hit.gate} · step ${hit.step + 1} · unit ${hit.unit + 1} = ${hit.value.toFixed(4)}`;
+      const at = { layer: hit.layer, step: hit.step, unit: hit.unit };
+      if (!pointed || pointed.layer !== at.layer || pointed.step !== at.step || pointed.unit !== at.unit) {
+        pointed = at;
+        ctx.point(at);
+      }
+      // The hovered quantity's own equation with its numbers (live-equations.js), else its value.
+      const { config, snapshot } = ctx.view();
+      const line = (liveEquations(config, snapshot, at) || []).find((l) => l.quantity === hit.gate);
+      const where = `layer ${hit.layer + 1} · step ${hit.step + 1} · unit ${hit.unit + 1}`;
+      const text = line ? `${where}: ${line.text}` : `${where} · ${hit.gate} = ${hit.value.toFixed(4)}`;
       if (event) ctx.tooltip.show(event, text);
       else readout.textContent = text;
     };
@@ -80,13 +93,21 @@ export default {
       canvas,
       draw({ config, snapshot, dark, dpr }, changed) {
         if (touched(changed, 'config')) {
+          // A model of another shape: the keyboard's cell and the pointed unit start over (the same
+          // model, e.g. scrubbed back, keeps them).
+          const shape = `${config.cell}/${config.layers}/${config.hidden}/${config.window}`;
+          if (shape !== shownShape) {
+            shownShape = shape;
+            Object.assign(cursor, { layer: 0, gate: 0, step: 0, unit: 0 });
+            pointed = null;
+            ctx.point(null);
+          }
           quantities = core.gateEquations(config);
           const cell = core.cells().find((c) => c.name === config.cell);
           about.textContent = cell.about;
           canvas.setAttribute('aria-label', `heatmaps of ${quantities.map((q) => q.title).join(', ')} for every layer; arrow keys read the values`);
           meanings.replaceChildren(...quantities.map((q) => el('li', { 'data-gate': q.gate }, [el('strong', { text: `${q.title}: ` }), q.meaning])));
           meanings.style.setProperty('--columns', String(quantities.length));
-          Object.assign(cursor, { layer: 0, gate: 0, step: 0, unit: 0 });
         }
         if (!touched(changed, 'config', 'snapshot', 'theme', 'size', 'options')) return false;
         if (snapshot && snapshot.trace) {
