@@ -47,6 +47,7 @@ test('three cells train together, each exactly as it trains alone; overlay, tabl
   assert.match(await page.textContent('#runs-table tbody'), /★ best/);
   // Choosing a run shows its gates (the LSTM's four).
   await page.click('#runs-table tbody tr:nth-child(3) button');
+  await page.click('#dive-architecture');
   await page.waitForFunction(() => document.querySelector('#architecture svg') && /LSTM/.test(document.querySelector('#architecture').textContent));
   // The compare list stays readable in the URL and restores.
   const url = page.url();

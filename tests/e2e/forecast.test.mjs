@@ -12,7 +12,7 @@ after(async () => { await browser.close(); });
 const caption = (page) => page.textContent('#forecast-caption');
 
 test('the tutorial model fed its own outputs: drawn, captioned, horizon and start change it', async () => {
-  const page = await browser.page('/');
+  const page = await browser.page('/?dive=forecast');
   await ready(page);
   await page.evaluate(() => window.gruLab.play());
   await page.waitForFunction(() => /over \d+ starting points/.test(document.querySelector('#forecast-caption').textContent), null, { timeout: 60_000 });
@@ -33,11 +33,14 @@ test('the tutorial model fed its own outputs: drawn, captioned, horizon and star
   await page.close();
 });
 
-test('a memory task has no forecast panel', async () => {
-  const page = await browser.page('/?task=recall&hidden=4&layers=1&samples=50');
+test('a memory task has no forecast panel, nor its tab: a link to it opens the gates', async () => {
+  const page = await browser.page('/?task=recall&hidden=4&layers=1&samples=50&dive=forecast');
   await ready(page);
   await page.evaluate(() => window.gruLab.step());
   assert.equal(await page.isVisible('#forecast-chart'), false);
+  assert.equal(await page.isVisible('#dive-forecast'), false);
+  assert.equal(await page.evaluate(() => window.gruLab.dive), 'gates');
+  assert.ok(await page.isVisible('#gates-chart'));
   assert.deepEqual(page.problems, []);
   await page.close();
 });

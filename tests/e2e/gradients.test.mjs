@@ -38,7 +38,7 @@ test('onEpoch carries each cell\'s gradient through time, equal to the native ru
 });
 
 test('the panel is drawn, captioned, and hovering it reads a value', async () => {
-  const page = await browser.page('/');
+  const page = await browser.page('/?dive=gradients');
   await ready(page);
   assert.ok(await page.isVisible('#gradients-chart'));
   await trainedFlows(page, 3);
@@ -59,7 +59,7 @@ test('the panel is drawn, captioned, and hovering it reads a value', async () =>
 
 test('as a learner: the tutorial config trained with a GRU and with a plain RNN', async () => {
   for (const cell of ['cho', 'rnn']) {
-    const page = await browser.page(`/?cell=${cell}&epochs=100`, { width: 1400, height: 900 });
+    const page = await browser.page(`/?cell=${cell}&epochs=100&dive=gradients`, { width: 1400, height: 900 });
     await ready(page);
     const flows = await trainedFlows(page, 100);
     const ratio = (flow, l) => flow.layers[l].dh[0] / flow.layers[l].dh[9];

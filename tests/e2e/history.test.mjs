@@ -12,7 +12,8 @@ before(async () => { browser = await start(); });
 after(async () => { await browser.close(); });
 
 // Two layers, so that dropout (between them) is on and its random stream matters.
-const SMALL = '/?hidden=6&layers=2&points=120&window=6&epochs=60&dropout=0.2&split=0.2';
+// Every panel on one page (dive=all): the scrubber moves the hidden deep dives too.
+const SMALL = '/?hidden=6&layers=2&points=120&window=6&epochs=60&dropout=0.2&split=0.2&dive=all';
 const COMPARED = ['prediction', 'gates', 'gradients'];
 
 /** An FNV-1a hash of each compared canvas's pixels. */

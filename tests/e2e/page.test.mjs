@@ -34,8 +34,11 @@ test('Step ×3 shows epoch 3 and a loss; the charts are drawn; the diagram has t
     const n = await colours(page, chart);
     assert.ok(n > 20, `${chart} has ${n} colours: blank?`);
   }
-  assert.equal(await page.$$eval('#architecture svg [data-block="layer"]', (g) => g.length), 2);
   await screenshot(page, 'page-after-3-steps');
+  // The architecture is one tab away.
+  await page.click('#dive-architecture');
+  await page.waitForFunction(() => document.querySelectorAll('#architecture svg [data-block="layer"]').length === 2);
+  assert.equal(await page.isVisible('#gates-chart'), false, 'one deep dive at a time');
   clean(page);
   await page.close();
 });
@@ -79,7 +82,7 @@ test('Play runs on until paused', async () => {
 });
 
 test('a shared URL restores its configuration and the diagram follows it', async () => {
-  const page = await browser.page('/?hidden=8&layers=3&cell=pytorch&lr=0.005&dropout=0&window=12&epochs=40&seed=7');
+  const page = await browser.page('/?hidden=8&layers=3&cell=pytorch&lr=0.005&dropout=0&window=12&epochs=40&seed=7&dive=all');
   await ready(page);
   const values = await page.$$eval('.settings [name]:not([name="preset"])', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
   assert.deepEqual(values, { task: 'sine', hidden: '8', layers: '3', cell: 'pytorch', lr: '0.005', dropout: '0', window: '12', split: '0', samples: '1000', noise: '0.1', epochs: '40', seed: '7', compare: '' });
@@ -233,7 +236,7 @@ test('every cell trains 3 epochs; its heatmaps, diagram and equations are its ow
     lstm: { gates: ['input gate i', 'forget gate f', 'candidate g', 'output gate o', 'cell state c', 'hidden state h'], equation: /ct = ft ⊙ ct−1 \+ it ⊙ gt/, parameters: '12,961' },
     rnn: { gates: ['hidden state h'], equation: /ht = tanh\(Wih xt \+ bih \+ Whh ht−1 \+ bhh\)/, parameters: '3,265' },
   };
-  const page = await browser.page('/');
+  const page = await browser.page('/?dive=all');
   await ready(page);
   assert.deepEqual(await page.$$eval('#cfg-cell option', (o) => o.map((x) => x.value)), Object.keys(expected));
   for (const [cell, want] of Object.entries(expected)) {

@@ -39,7 +39,7 @@ test('nothing overflows sideways at 360 and 390 px, for every cell, light and da
     for (const cell of ['cho', 'lstm']) {
       for (const colorScheme of ['light', 'dark']) {
         const page = await browser.browser.newPage({ viewport: { width, height: 844 }, colorScheme });
-        await page.goto(`${browser.base}/?cell=${cell}`);
+        await page.goto(`${browser.base}/?cell=${cell}&dive=all`);
         await ready(page);
         await page.click('#step');
         await page.waitForFunction(() => window.gruLab.drawnEpoch === 1);
@@ -88,6 +88,75 @@ test('a typed learning rate shows in the status line at once; Play at the last e
   await page.waitForFunction(() => !document.querySelector('#message').hidden);
   assert.match(await page.textContent('#message'), /all 2 epochs done: raise epochs or press Reset/);
   assert.equal(await epoch(page), 2);
+  await page.close();
+});
+
+test('one deep dive at a time: tabs, keys 1–4 and ←/→ switch; the URL keeps it; a hidden panel catches up when shown', async () => {
+  for (const width of [1400, 390]) {
+    const page = await browser.page(SMALL, { width, height: 900 });
+    await ready(page);
+    const visible = () => page.evaluate(() => ['gates', 'cell-picture', 'equations', 'gradients', 'forecast', 'architecture']
+      .filter((id) => { const e = document.getElementById(id === 'gates' || id === 'gradients' || id === 'forecast' ? `${id}-chart` : id); return e && e.getClientRects().length > 0; }));
+    assert.deepEqual(await page.$$eval('[role=tab]', (t) => t.map((x) => [x.textContent, x.getAttribute('aria-selected')])),
+      [['Gates', 'true'], ['Gradient', 'false'], ['Forecast', 'false'], ['Architecture', 'false']]);
+    assert.deepEqual(await visible(), ['gates', 'cell-picture', 'equations']);
+    await stepTimes(page, 2);
+    // Trained while hidden, the gradient panel draws epoch 2 as soon as its tab opens.
+    await page.click('#dive-gradients');
+    await page.waitForFunction(() => /Epoch 2/.test(document.querySelector('.gradient-caption').textContent));
+    assert.deepEqual(await visible(), ['gradients']);
+    assert.equal(new URL(page.url()).searchParams.get('dive'), 'gradients');
+    // ←/→ on the focused tabs (not a training step), then a digit key from anywhere.
+    await page.focus('#dive-gradients');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'dive-forecast');
+    await page.waitForFunction(() => /starting points/.test(document.querySelector('#forecast-caption').textContent));
+    assert.deepEqual(await visible(), ['forecast']);
+    await page.keyboard.press('4');
+    await page.waitForFunction(() => document.querySelector('#architecture svg'));
+    assert.deepEqual(await visible(), ['architecture']);
+    assert.equal(await epoch(page), 2, 'the tabs\' keys did not train');
+    assert.deepEqual(await overflowing(page), [], `${width} px`);
+    if (width === 390) await screenshot(page, 'deep-dive-phone');
+    // A shared link opens the same deep dive; a bad one is named and the gates show.
+    const again = await browser.page(`${SMALL}&dive=architecture`, { width, height: 900 });
+    await ready(again);
+    assert.equal(await again.evaluate(() => window.gruLab.dive), 'architecture');
+    await again.close();
+    const bad = await browser.page(`${SMALL}&dive=weights`, { width, height: 900 });
+    await ready(bad);
+    assert.match(await bad.textContent('.message'), /dive = "weights" is not allowed: dive must be one of gates, gradients, forecast, architecture, all/);
+    assert.equal(await bad.evaluate(() => window.gruLab.dive), 'gates');
+    bad.problems.length = 0;
+    await bad.close();
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
+});
+
+test('each chart\'s numbers as a table on demand: the loss table holds the run\'s losses, the gates table every unit', async () => {
+  const page = await browser.page(SMALL);
+  await ready(page);
+  await stepTimes(page, 3);
+  assert.equal(await page.isVisible('#loss-table'), false);
+  await page.click('#loss-table-button');
+  await page.waitForFunction(() => document.querySelectorAll('#loss-table tbody tr').length === 3);
+  assert.equal(await page.getAttribute('#loss-table-button', 'aria-expanded'), 'true');
+  assert.deepEqual(await page.$$eval('#loss-table th', (th) => th.map((x) => x.textContent)), ['epoch', 'training loss', 'validation loss', 'learning rate']);
+  const shown = await page.$$eval('#loss-table tbody tr', (rows) => rows.map((r) => Number(r.children[1].textContent)));
+  const losses = await page.evaluate(() => window.gruLab.losses);
+  shown.forEach((v, i) => assert.ok(Math.abs(v - losses[i]) <= 1e-4 * Math.abs(losses[i]), `epoch ${i + 1}: ${v} against ${losses[i]}`));
+  // The open table follows training.
+  await stepTimes(page, 1);
+  await page.waitForFunction(() => document.querySelectorAll('#loss-table tbody tr').length === 4);
+  // The gates of the shown window: 1 layer × 5 steps × 8 units, a column per quantity (cho: z, r, n, h).
+  await page.click('#gates-table-button');
+  await page.waitForFunction(() => document.querySelectorAll('#gates-table tbody tr').length === 40);
+  assert.equal(await page.$$eval('#gates-table thead th', (th) => th.length), 3 + 4);
+  await page.click('#loss-table-button');
+  assert.equal(await page.isVisible('#loss-table'), false);
+  assert.equal(await page.textContent('#loss-table-button'), 'Table');
+  assert.deepEqual(page.problems, []);
   await page.close();
 });
 

@@ -56,6 +56,10 @@ function handle(lab) {
     /** Trains on from the end of `epoch`, exactly as the run went on from there; the later epochs stay as
      * a faint ghost in the loss chart. Resolves false (with the reason shown) if it could not. */
     continueFrom: (epoch) => lab.continueFrom(epoch),
+    /** The deep dive shown: 'gates', 'gradients', 'forecast', 'architecture', or 'all' (no tabs). */
+    get dive() { return lab.page.dive; },
+    /** Shows deep dive `id` (as its tab does); false if this lab has no such tab. */
+    showDive: (id) => lab.deepDive.show(id),
     /** Hides the loss chart's ghost curve (the previous run's, or abandoned epochs). */
     dismissGhost: () => lab.dismissGhost(),
     /** The epoch the panels show (the scrubber's; `epoch` when it shows the newest). */

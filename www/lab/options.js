@@ -1,11 +1,12 @@
 // The lab's options: the model config (validated by Rust, core.applyQuery) and the page keys that only
-// the page reads (backend, workers, embed, panels, controls, sample). A URL query and the JS API's options object
+// the page reads (backend, workers, embed, panels, controls, dive, sample). A URL query and the JS API's options object
 // are two spellings of the same thing.
 import { PANEL_IDS } from './panels/index.js';
 import { CONTROL_NAMES, EMBED_CONTROLS } from './controls.js';
+import { DIVE_OPTIONS, DEFAULT_DIVE } from './deep-dive.js';
 
 /** Query keys that belong to the page, not to the model config. */
-export const PAGE_KEYS = ['backend', 'workers', 'embed', 'panels', 'controls', 'sample', 'compare'];
+export const PAGE_KEYS = ['backend', 'workers', 'embed', 'panels', 'controls', 'dive', 'sample', 'compare'];
 export const PANELS = PANEL_IDS;
 export const CONTROLS = CONTROL_NAMES;
 const CONFIG_FIELDS = ['task', 'hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed', 'split', 'samples', 'noise'];
@@ -33,7 +34,7 @@ export function pageOptions(query, errors) {
   const params = new URLSearchParams(query);
   // compare: the runs of compare mode as written (`rnn,cho,lstm`); Rust reads them against the config
   // (core.compareRuns), so its bad parts are reported with the config's.
-  const page = { backend: 'auto', workers: 'auto', embed: false, panels: PANELS, controls: CONTROLS, sample: 0, compare: params.get('compare') || '' };
+  const page = { backend: 'auto', workers: 'auto', embed: false, panels: PANELS, controls: CONTROLS, dive: DEFAULT_DIVE, sample: 0, compare: params.get('compare') || '' };
   const backend = params.get('backend');
   if (backend !== null) {
     if (BACKENDS.includes(backend)) page.backend = backend;
@@ -47,6 +48,13 @@ export function pageOptions(query, errors) {
   }
   page.embed = params.get('embed') === '1';
   if (page.embed) page.controls = EMBED_CONTROLS;
+  // dive: which group of the deep-dive panels shows (deep-dive.js); an embed shows its panels at once.
+  page.dive = page.embed ? 'all' : DEFAULT_DIVE;
+  const dive = params.get('dive');
+  if (dive !== null) {
+    if (DIVE_OPTIONS.includes(dive)) page.dive = dive;
+    else errors.push(`dive = "${dive}" is not allowed: dive must be one of ${DIVE_OPTIONS.join(', ')}`);
+  }
   for (const key of ['panels', 'controls']) {
     if (params.has(key)) {
       try {

@@ -13,6 +13,8 @@ import { mountStatus } from './status.js';
 import { mountScrubber } from './scrubber.js';
 import * as exports from './exports.js';
 import { PANEL_MODULES } from './panels/index.js';
+import { mountDeepDive, DIVES, DEFAULT_DIVE } from './deep-dive.js';
+import { mountDataTable } from './data-table.js';
 import { ALL_CHANGES } from './changes.js';
 import { PAGE_KEYS } from './options.js';
 
@@ -126,8 +128,26 @@ export class LabView {
     if (this.seriesBox) this.controls.element.append(this.seriesBox.element);
     this.tooltip = el('div', { class: 'tooltip', hidden: true, role: 'status' });
     const context = this.panelContext(id, on);
-    this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, snapshot: Boolean(p.snapshot), drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
-    const panels = el('div', { class: 'panels' }, this.panels.map((p) => p.section));
+    this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, snapshot: Boolean(p.snapshot), available: p.available, offDive: false, drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
+    // A chart's numbers as a table on demand (data-table.js; not in an embed, whose panels stay as
+    // they are: the status line's live region speaks there).
+    this.tables = new Map(this.page.embed ? [] : this.panels.filter((p) => p.table).map((p) => {
+      const title = PANEL_MODULES.find((m) => m.id === p.id).title;
+      return [p.id, mountDataTable({ id, on }, p.id, p.section, title, p.table)];
+    }));
+    this.deepDive = mountDeepDive({ id, on, keyboard: this.opts.keyboard }, this.panels, this.page.dive, (dive) => {
+      this.page.dive = dive;
+      this.syncUrl();
+      this.invalidate();
+    });
+    this.page.dive = this.deepDive.dive;
+    const sections = this.panels.map((p) => p.section);
+    if (this.deepDive.element) {
+      // The tabs sit under the main view's panels, over the group they choose.
+      const first = this.panels.findIndex((p) => DIVES.some((d) => d.panels.includes(p.id)));
+      sections.splice(first, 0, this.deepDive.element);
+    }
+    const panels = el('div', { class: 'panels' }, sections);
     if (this.status.fullLink) this.controls.element.append(this.status.fullLink);
     this.scrubber = this.page.controls.includes('history')
       ? mountScrubber({ id, on }, { scrub: (epoch) => this.scrubTo(epoch), live: () => this.scrubTo(null), continueFrom: (epoch) => this.continueFrom(epoch) })
@@ -275,6 +295,7 @@ export class LabView {
     this.renderedAt = started;
     if (this.scrubber) this.scrubber.sync({ epoch: this.scrubEpoch, newest: this.store.epoch, history: this.lane.history });
     const view = this.viewState();
+    this.deepDive.sync(view);
     // The status line follows the epoch shown (the scrubber's, or the newest).
     const latest = view.store.latest();
     this.status.setProgress(latest, latest && this.scrubEpoch !== null ? latest.lr : this.lane.lr);
@@ -282,7 +303,8 @@ export class LabView {
     const drawn = [];
     let snapshotDrawMs = 0;
     for (const panel of this.panels) {
-      if (!panel.changed.size) continue;
+      // A panel of another deep dive keeps what changed until it shows.
+      if (!panel.changed.size || panel.offDive) continue;
       const before = performance.now();
       if (!all && drawn.length && before - started > FRAME_BUDGET_MS) {
         this.invalidate();
@@ -291,7 +313,9 @@ export class LabView {
       const changed = panel.changed;
       panel.changed = new Set();
       try {
-        if (panel.draw(view, changed)) drawn.push(panel.id);
+        const drew = panel.draw(view, changed);
+        if (drew) drawn.push(panel.id);
+        this.tables.get(panel.id)?.refresh(view, drew);
       } catch (e) {
         this.status.showError(`drawing failed: ${e.message}`);
       }
@@ -301,7 +325,7 @@ export class LabView {
       }
     }
     if (snapshotDrawMs > 0) this.snapshotDrawMs = snapshotDrawMs;
-    const shown = this.panels.filter((p) => p.snapshot).map((p) => p.drawnEpoch);
+    const shown = this.panels.filter((p) => p.snapshot && !p.offDive).map((p) => p.drawnEpoch);
     this.drawnEpoch = shown.length ? Math.min(...shown) : this.store.epoch;
     if (drawn.length) {
       // For `make bench`: the main-thread time of each frame that drew, and what it drew. The browser
@@ -856,6 +880,8 @@ export class LabView {
     const params = new URLSearchParams(window.location.search);
     for (const [k, v] of new URLSearchParams(this.query())) params.set(k, v);
     if (!this.page.compare) params.delete('compare');
+    if (this.deepDive.element && this.page.dive !== DEFAULT_DIVE) params.set('dive', this.page.dive);
+    else if (this.deepDive.element) params.delete('dive');
     history.replaceState(null, '', `${window.location.pathname}?${readableCompare(params)}`);
   }
 

@@ -22,6 +22,8 @@ function caption(errors, horizon) {
 export default {
   id: 'forecast',
   title: 'Forecast: the model fed its own outputs',
+  /** A memory task has no series to continue (the panel hides itself; so does its deep-dive tab). */
+  available: ({ series }) => !series || !series.memory,
   mount(ctx) {
     const { section, canvas } = ctx.canvasPanel(this, 'the forecast of the model fed its own outputs against the truth, and its mean error at each horizon beside repeating the last value');
     const horizon = el('input', { type: 'number', min: 1, max: 1000, step: 1, value: 100, id: ctx.id('forecast-horizon'), inputmode: 'numeric' });
@@ -76,6 +78,18 @@ export default {
     return {
       section,
       canvas,
+      /** The forecast and the mean errors by horizon (data-table.js). */
+      table({ series }) {
+        if (!report) return null;
+        const { model, naive } = report.errors;
+        // The path and the truth in the data's own units (a learner's series is standardised).
+        const units = (z) => (series.scaling ? z * series.scaling.scale + series.scaling.mean : z);
+        return {
+          caption: `Forecast from${where.textContent}, and the mean |error| over ${report.errors.starts} starting points`,
+          columns: ['steps ahead', 't', 'forecast', 'truth', 'mean |error|, model', 'mean |error|, last value repeated'],
+          rows: model.map((m, k) => [k + 1, report.times[k], units(report.path[k]), units(report.truth[k]), m, naive[k]]),
+        };
+      },
       draw({ config, series, snapshot, dark, dpr }, changed) {
         section.hidden = series.memory;
         if (section.hidden) return false;

@@ -91,6 +91,14 @@ export default {
     return {
       section,
       canvas,
+      /** Every layer, step and unit of the selected window: one column per quantity (data-table.js). */
+      table({ snapshot }) {
+        const trace = snapshot && snapshot.trace;
+        if (!trace) return null;
+        const names = quantities.map((q) => q.gate);
+        const rows = trace.layers.flatMap((layer, l) => layer.h.flatMap((row, t) => row.map((_, u) => [l + 1, t + 1, u + 1, ...names.map((n) => layer[n][t][u])])));
+        return { caption: `Gates of window #${trace.sample}, epoch ${snapshot.epoch}`, columns: ['layer', 'step', 'unit', ...quantities.map((q) => q.title)], rows };
+      },
       draw({ config, snapshot, dark, dpr }, changed) {
         if (touched(changed, 'config')) {
           // A model of another shape: the keyboard's cell and the pointed unit start over (the same

@@ -84,6 +84,18 @@ export default {
     return {
       section,
       canvas,
+      /** The shown epoch's gradient through time, per layer and step (data-table.js). */
+      table({ store }) {
+        const latest = store.flow && store.flow.latest;
+        if (!latest) return null;
+        const memory = Boolean(latest.layers[0].dc);
+        const keep = Boolean(latest.layers[0].keep);
+        return {
+          caption: `Gradient through time, epoch ${store.epoch}`,
+          columns: ['layer', 'step', '|∂L/∂h_t|', ...(memory ? ['|∂L/∂c_t|'] : []), ...(keep ? ['kept to step T'] : [])],
+          rows: latest.layers.flatMap((layer, l) => Array.from(layer.dh, (dh, t) => [l + 1, t + 1, dh, ...(memory ? [layer.dc[t]] : []), ...(keep ? [layer.keep[t]] : [])])),
+        };
+      },
       draw({ config, store, dark, dpr }, changed) {
         if (!touched(changed, 'config', 'reports', 'theme', 'size')) return false;
         const flow = store.flow;

@@ -1,8 +1,10 @@
 // Every panel the lab can show, in page order. A panel is one file exporting
-//   {id, title, snapshot?, mount(ctx) → {section, canvas?, draw(view, changed)}}
+//   {id, title, snapshot?, available?(view), mount(ctx) → {section, canvas?, draw(view, changed)}}
 // where `view` is {config, series, store, snapshot, sample, playing, dark, dpr} and `changed` is the set of what
 // changed since the panel last drew (../changes.js); `draw` redraws only for what the panel shows and
-// returns whether it drew. `snapshot: true` marks a panel that draws the snapshot (predictions, gates).
+// returns whether it drew. `snapshot: true` marks a panel that draws the snapshot (predictions, gates);
+// `available(view)` false: the panel has nothing to show for this run (its deep-dive tab hides too,
+// ../deep-dive.js).
 // `ctx` is what a panel may use of the lab (view.js, panelContext).
 import prediction from './prediction.js';
 import loss from './loss.js';

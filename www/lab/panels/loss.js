@@ -18,6 +18,13 @@ export default {
     return {
       section,
       canvas,
+      /** Every epoch of every run: losses and learning rate (data-table.js). */
+      table({ runs }) {
+        const rows = runs.flatMap((r) => Array.from({ length: r.store.epoch }, (_, i) => [
+          ...(runs.length > 1 ? [r.label] : []), i + 1, r.store.losses.at(i), r.store.valLosses.at(i), r.store.lrs.at(i)]));
+        if (!rows.length) return null;
+        return { caption: 'Loss (MSE) per epoch', columns: [...(runs.length > 1 ? ['run'] : []), 'epoch', 'training loss', 'validation loss', 'learning rate'], rows };
+      },
       draw({ config, store, runs, ghost, dark, dpr }, changed) {
         if (!touched(changed, 'config', 'reports', 'theme', 'size')) return false;
         dismiss.hidden = !(ghost && ghost.dismissable);

@@ -121,6 +121,20 @@ export default {
     return {
       section,
       canvas,
+      /** The shown run's prediction for every window beside the truth (data-table.js). */
+      table({ series, snapshot }) {
+        if (!snapshot) return null;
+        if (series.memory) {
+          const held = snapshot.validation || [];
+          return { caption: `${series.label}: the held-out windows, epoch ${snapshot.epoch}`, columns: ['window', 'target', 'prediction'], rows: series.truth.map((t, k) => [k, t, held[k]]) };
+        }
+        const predicted = everyPrediction(series, snapshot);
+        return {
+          caption: `${series.label}: the value after each window, epoch ${snapshot.epoch}`,
+          columns: ['window', 't', 'truth', 'prediction', 'windows'],
+          rows: Array.from(series.truth, (t, k) => [k, series.times[k], t, predicted[k], k >= series.heldOutFrom ? 'held out' : 'training']),
+        };
+      },
       draw({ series, snapshot, sample, runs, chosen, playing, dark, dpr }, changed) {
         if (touched(changed, 'config')) slider.max = String(series.samples - 1);
         if (touched(changed, 'config', 'sample')) slider.value = String(sample);
