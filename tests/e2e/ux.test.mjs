@@ -114,6 +114,7 @@ test('one deep dive at a time: tabs, keys 1–4 and ←/→ switch; the URL keep
     assert.deepEqual(await visible(), ['forecast']);
     await page.keyboard.press('4');
     await page.waitForFunction(() => document.querySelector('#architecture svg'));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'dive-architecture', 'focus follows a digit key from the tabs');
     assert.deepEqual(await visible(), ['architecture']);
     assert.equal(await epoch(page), 2, 'the tabs\' keys did not train');
     assert.deepEqual(await overflowing(page), [], `${width} px`);

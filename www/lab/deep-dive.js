@@ -93,7 +93,8 @@ export function mountDeepDive(ctx, panels, chosen, shown) {
       const k = Number(e.key);
       if (Number.isInteger(k) && k >= 1 && k <= present.length && !tabs[k - 1].hidden) {
         e.preventDefault();
-        show(present[k - 1].id);
+        // Focus follows the selection when it was on a tab (else it would stay on the old one).
+        show(present[k - 1].id, { focus: tabs.includes(document.activeElement) });
       }
     });
   }
