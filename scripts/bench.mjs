@@ -7,14 +7,15 @@
 // against the worker's own, frames drawn per second and the main-thread cost of drawing; compare mode's
 // Step round with 1, 2 and 3 runs; and speed as the model grows (every cell at six sizes, ours on one
 // worker and on every core against PyTorch on one thread and on its default threads; `--only=scaling`
-// runs that table alone).
+// runs that table alone); the GPU work per epoch (dispatches, submits, maps) of the WebGPU path on
+// SwiftShader (`--only=gpu` runs that alone).
 // Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { start } from '../tests/e2e/browser.mjs';
+import { start, countGpuWork } from '../tests/e2e/browser.mjs';
 import { sizes, MODULES } from './size.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -246,7 +247,42 @@ function scalingLines(rows) {
   return lines;
 }
 
+/** The GPU work of one epoch of `query` forced onto WebGPU (SwiftShader, emulated on the CPU), Step's
+ * snapshot included: compute dispatches, queue submits and buffer maps per epoch, counted in the
+ * training worker over `epochs` epochs after a first one (which compiles the kernels), and the
+ * worker's ms/epoch over them. */
+async function gpuWork(query, epochs) {
+  const b = await start({ webgpu: true });
+  try {
+    const page = await b.page(`/?backend=webgpu&${query}`);
+    await page.waitForFunction(() => window.gruLab && window.gruLab.backend, null, { timeout: 600_000 });
+    const backend = await page.evaluate(() => window.gruLab.backend);
+    await page.evaluate(() => window.gruLab.step());
+    const counter = await countGpuWork(page);
+    await counter.reset();
+    const ms = await page.evaluate(async (n) => {
+      const times = [];
+      window.gruLab.onReport((e) => times.push(e.ms));
+      for (let i = 0; i < n; i++) await window.gruLab.step();
+      return times;
+    }, epochs);
+    const counts = await counter.read();
+    const per = (n) => Math.round(n / epochs);
+    return { query, backend, epochs, dispatches: per(counts.dispatches), submits: per(counts.submits), maps: per(counts.maps), medianMs: ms.sort((a, c) => a - c)[Math.floor(ms.length / 2)] };
+  } finally {
+    await b.close();
+  }
+}
+
+const gpuWorkLine = (w) => `${w.query}: ${w.dispatches} dispatches, ${w.submits} submits, ${w.maps} maps per epoch; ${w.medianMs.toFixed(0)} ms/epoch (${w.backend}, ${w.epochs} epochs after the first)`;
+
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
+if (args.includes('--only=gpu')) {
+  const rows = [await gpuWork('hidden=4&layers=1&points=60&window=5', 3), await gpuWork('', 1)];
+  console.error(['', 'GPU work per epoch, op-by-op path, WebGPU on SwiftShader (Step: one epoch and its snapshot)', ...rows.map(gpuWorkLine), ''].join('\n'));
+  console.log(JSON.stringify({ date: new Date().toISOString(), gpuWork: rows }, null, 2));
+  process.exit(0);
+}
 if (args.includes('--only=scaling')) {
   const rows = await scaling();
   console.error(['', ...scalingLines(rows), ''].join('\n'));
@@ -286,6 +322,7 @@ const report = {
   },
   compare: await compareRounds(),
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
+  gpuWork: [await gpuWork('hidden=4&layers=1&points=60&window=5', 3), await gpuWork('', 1)],
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   kernels: kernels(),
   scaling: await scaling(),
@@ -316,6 +353,8 @@ lines.push(
   ...Object.entries(report.compare).map(([n, r]) => `  ${n} run${n === '1' ? ' ' : 's'}: ${r.medianMs.toFixed(1)} / ${r.minMs.toFixed(1)} (${ratio(r.medianMs, report.compare[1].medianMs)}× one run)`),
   '',
   row('Chromium, WebGPU on SwiftShader (4 units, emulated)', report.chromiumWebgpuEmulated),
+  'GPU work per epoch, op-by-op path, WebGPU on SwiftShader (Step: one epoch and its snapshot):',
+  ...report.gpuWork.map((w) => `  ${gpuWorkLine(w)}`),
   `navigation → first finished epoch (cho): ${cells.cho.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
   ...Object.entries(report.wasm).map(([path, w]) => `${path}: raw ${(w.raw / 1e6).toFixed(2)} MB, gzip ${(w.gzip / 1e6).toFixed(2)} MB, brotli ${(w.brotli / 1e6).toFixed(2)} MB`),
   '',

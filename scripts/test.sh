@@ -27,7 +27,7 @@ trunk build index.html --release
 stage "wasm size"
 node scripts/size.mjs --check
 stage "browser tests, no WebGPU (ndarray fallback)"
-node --test --test-concurrency=1 tests/e2e/page.test.mjs tests/e2e/play.test.mjs tests/e2e/ux.test.mjs tests/e2e/live-equations.test.mjs tests/e2e/embed.test.mjs tests/e2e/element.test.mjs tests/e2e/lesson.test.mjs tests/e2e/bad-input.test.mjs tests/e2e/weights.test.mjs tests/e2e/gradients.test.mjs tests/e2e/tasks.test.mjs tests/e2e/series.test.mjs tests/e2e/compare.test.mjs tests/e2e/forecast.test.mjs tests/e2e/history.test.mjs tests/e2e/parallel.test.mjs tests/e2e/stress.test.mjs 2>&1 | tee -a "$log"
+node --test --test-concurrency=1 tests/e2e/backend-choice.test.mjs tests/e2e/page.test.mjs tests/e2e/play.test.mjs tests/e2e/ux.test.mjs tests/e2e/live-equations.test.mjs tests/e2e/embed.test.mjs tests/e2e/element.test.mjs tests/e2e/lesson.test.mjs tests/e2e/bad-input.test.mjs tests/e2e/weights.test.mjs tests/e2e/gradients.test.mjs tests/e2e/tasks.test.mjs tests/e2e/series.test.mjs tests/e2e/compare.test.mjs tests/e2e/forecast.test.mjs tests/e2e/history.test.mjs tests/e2e/parallel.test.mjs tests/e2e/stress.test.mjs 2>&1 | tee -a "$log"
 stage "browser tests, --enable-unsafe-webgpu (SwiftShader)"
 node --test --test-concurrency=1 tests/e2e/webgpu.test.mjs 2>&1 | tee -a "$log"
 

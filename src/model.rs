@@ -12,7 +12,7 @@ use crate::params::{LayerParams, ModelParams};
 use crate::rng::SplitMix64;
 use crate::state_dict::{ModelShape, StateDict, WeightsError};
 use crate::trace::{LayerGates, SampleTrace, window_rows};
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Gradients, Int, Tensor, TensorData, Transaction};
 
@@ -137,7 +137,28 @@ impl RecurrentModel {
             fc_weight: Param::from_tensor(fc_weight),
             fc_bias: Param::from_tensor(fc_bias),
             dropout,
-        })
+        }
+        .numbered())
+    }
+
+    /// Gives every parameter its position as its id (0, 1, … in [`ModelParams::values`] order), so
+    /// that two models of one shape name their parameters alike: Adam's moments, which Burn's
+    /// optimiser keys by parameter id, then carry from a run in one module (the CPU one) to the same
+    /// run in another (the WebGPU one), see [`crate::train::Trainer::moments`].
+    fn numbered(mut self) -> RecurrentModel {
+        let mut next = 0..;
+        let mut number = || ParamId::from(next.next().expect("unbounded"));
+        for layer in &mut self.layers {
+            layer.w_input.id = number();
+            layer.w_hidden.id = number();
+            layer.b_input.id = number();
+            if let Some(b) = &mut layer.b_hidden {
+                b.id = number();
+            }
+        }
+        self.fc_weight.id = number();
+        self.fc_bias.id = number();
+        self
     }
 
     pub fn shape(&self) -> ModelShape {

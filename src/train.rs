@@ -435,6 +435,31 @@ impl Trainer {
         trainer
     }
 
+    /// Adam's moments (and its step count) as bytes, for [`Trainer::load_moments`] on the same run in
+    /// another module: with [`Trainer::resume`]'s run file they make that run go on exactly as this
+    /// one would (the page's `auto` moves a run from the CPU to WebGPU this way). Burn's optimiser
+    /// record in its burnpack format, keyed by parameter id, which every model of a shape numbers
+    /// alike ([`RecurrentModel`]'s ids are positions).
+    pub fn moments(&self) -> Result<Vec<u8>, String> {
+        let bytes = self
+            .optimizer
+            .into_bytes()
+            .map_err(|e| format!("Adam's moments could not be written: {e:?}"))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Takes over Adam's moments from [`Trainer::moments`] of the same run (the caller's to match:
+    /// same config); refused, the run unchanged, when the bytes are not an optimiser record.
+    pub fn load_moments(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let record = burn::tensor::Bytes::from_bytes_vec(bytes.to_vec());
+        self.optimizer = self
+            .optimizer
+            .clone()
+            .from_bytes(record)
+            .map_err(|e| format!("Adam's moments could not be read: {e:?}"))?;
+        Ok(())
+    }
+
     /// The path the next epoch takes.
     pub fn path(&self) -> TrainingPath {
         if self.fused.is_some() {

@@ -147,3 +147,50 @@ fn the_history_csv_has_the_documented_header_and_one_row_per_epoch() {
         assert_eq!(loss, trainer.history[i].loss);
     }
 }
+
+/// The page's `auto` moves a run between its two wasm modules (CPU to WebGPU) as a run file's fields
+/// and Adam's moments: the moved run trains on bit for bit (same path here, so exactly), every cell,
+/// dropout on. Without the moments it would not: Adam would start over.
+#[test]
+fn a_run_moved_with_its_moments_trains_on_exactly() {
+    for cell in CellKind::ALL {
+        let config = small(cell);
+        let mut original = Trainer::new(config.clone(), &device());
+        let mut history = History::new(&original, history::BUDGET);
+        train(&mut original, &mut history, 4);
+        let moved = |moments: Option<Vec<u8>>| {
+            let dict = pollster::block_on(original.state_dict()).unwrap();
+            let trainer = Trainer::from_state_dict(config.clone(), &dict, &device())
+                .unwrap()
+                .resume(
+                    original.history.clone(),
+                    original.scheduler.clone(),
+                    original.dropout_stream(),
+                    original.gradient_flow().clone(),
+                );
+            let mut trainer = trainer;
+            if let Some(bytes) = moments {
+                trainer.load_moments(&bytes).unwrap();
+            }
+            trainer
+        };
+        let mut with_moments = moved(Some(original.moments().unwrap()));
+        let mut afresh = moved(None);
+        let expected = train(&mut original, &mut history, 3);
+        let mut scratch = History::new(&with_moments, history::BUDGET);
+        assert_eq!(
+            train(&mut with_moments, &mut scratch, 3),
+            expected,
+            "{cell:?}"
+        );
+        assert_eq!(weights(&with_moments), weights(&original), "{cell:?}");
+        let mut scratch = History::new(&afresh, history::BUDGET);
+        assert_ne!(train(&mut afresh, &mut scratch, 3), expected, "{cell:?}");
+    }
+    let mut trainer = Trainer::new(small(CellKind::Rnn), &device());
+    let refused = trainer.load_moments(b"not a record").err().unwrap();
+    assert!(
+        refused.starts_with("Adam's moments could not be read"),
+        "{refused}"
+    );
+}

@@ -662,6 +662,30 @@ impl Session {
         })
     }
 
+    /// Adam's moments and step count (Burn's optimiser record): with [`Session::save_run`], what the
+    /// worker carries when it moves the run to the other module ([`Session::load_moments`]). None on
+    /// WebGPU, where Burn cannot read them (its record reads tensors synchronously, which wasm cannot
+    /// wait for): a run leaving WebGPU starts Adam afresh, as the fallback on a lost device does.
+    #[wasm_bindgen(js_name = saveMoments)]
+    pub fn save_moments(&self) -> Result<Option<Vec<u8>>, JsValue> {
+        let trainer = self.trainer.as_ref().ok_or_else(busy)?;
+        if self.path == TrainingPath::Tensor {
+            return Ok(None);
+        }
+        trainer
+            .moments()
+            .map(Some)
+            .map_err(|e| error(ErrorKind::Backend, e))
+    }
+
+    /// Takes over Adam's moments from [`Session::save_moments`] of the same run (after
+    /// [`Session::load_run`] of its run file), so that it trains on exactly as it would have there.
+    #[wasm_bindgen(js_name = loadMoments)]
+    pub fn load_moments(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        let trainer = self.trainer.as_mut().ok_or_else(busy)?;
+        trainer.load_moments(bytes).map_err(|e| refused(&e))
+    }
+
     /// Whether `text` is a run file (rather than a weights file).
     #[wasm_bindgen(js_name = isRunFile)]
     pub fn is_run_file(text: &str) -> bool {

@@ -85,3 +85,31 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, caret: 'initial' });
   if (height > viewport.height) await page.setViewportSize(viewport);
 }
+
+/** Counts the GPU work of `page`'s training worker (issue 18): every compute dispatch, queue submit
+ * and buffer map from now on, by wrapping `GPUComputePassEncoder.prototype.dispatchWorkgroups`,
+ * `GPUQueue.prototype.submit` and `GPUBuffer.prototype.mapAsync` in that worker. Resolves
+ * `{read(), reset()}`; `read()` resolves `{dispatches, submits, maps}` since the last reset. */
+export async function countGpuWork(page) {
+  const worker = page.workers().find((w) => new URL(w.url()).pathname.endsWith('/lab/worker.js'));
+  if (!worker) throw new Error('countGpuWork: the page has no training worker yet');
+  await worker.evaluate(() => {
+    if (self.gruLabGpuWork) return;
+    const counts = { dispatches: 0, submits: 0, maps: 0 };
+    self.gruLabGpuWork = counts;
+    const wrap = (proto, method, key) => {
+      const original = proto[method];
+      proto[method] = function (...args) {
+        counts[key]++;
+        return original.apply(this, args);
+      };
+    };
+    wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', 'dispatches');
+    wrap(GPUQueue.prototype, 'submit', 'submits');
+    wrap(GPUBuffer.prototype, 'mapAsync', 'maps');
+  });
+  return {
+    read: () => worker.evaluate(() => ({ ...self.gruLabGpuWork })),
+    reset: () => worker.evaluate(() => { Object.assign(self.gruLabGpuWork, { dispatches: 0, submits: 0, maps: 0 }); }),
+  };
+}

@@ -283,7 +283,8 @@ test('without its WebGPU module (a copy that leaves it out), the lab trains on t
     await page.route(/\/gru-lab(_bg\.wasm|\.js)$/, (route) => (route.request().url().includes('/cpu/') ? route.continue() : route.fulfill({ status: 404, body: '' })));
     await page.goto(`${gpu.base}${SMALL}`);
     await ready(page);
-    assert.match(await page.textContent('#backend'), /ndarray \(the WebGPU module did not load\)/);
+    // backend=auto starts on the CPU module, and its WebGPU trial finds the module missing.
+    await page.waitForFunction(() => /ndarray \(the WebGPU module did not load\)/.test(document.querySelector('#backend').textContent), null, { timeout: 60_000 });
     await page.evaluate(() => window.gruLab.step());
     assert.equal(await page.evaluate(() => window.gruLab.epoch), 1);
     await page.close();

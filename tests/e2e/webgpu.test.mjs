@@ -2,15 +2,15 @@
 // WebGPU path runs for real (emulated on the CPU, hence the small configuration).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, ready, epoch, stepTimes, colours, screenshot } from './browser.mjs';
+import { start, ready, epoch, stepTimes, colours, screenshot, countGpuWork } from './browser.mjs';
 import { nativeHistory, assertSameFlows, trainedFlows } from './native.mjs';
 
 let browser;
 before(async () => { browser = await start({ webgpu: true }); });
 after(async () => { await browser.close(); });
 
-test('with WebGPU the badge says WebGPU and a small model trains on it', async () => {
-  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+test('backend=webgpu trains a small model on WebGPU, and the badge says so', async () => {
+  const page = await browser.page('/?backend=webgpu&hidden=4&layers=1&points=60&window=5');
   await ready(page, 180_000);
   assert.equal((await page.textContent('#backend')).trim(), 'WebGPU');
   await stepTimes(page, 3, 300_000);
@@ -33,7 +33,7 @@ test('?backend=ndarray forces the CPU backend even with an adapter', async () =>
 
 test('a run too large for the op-by-op WebGPU path trains on the CPU, in pieces, and the badge says why', async () => {
   // 128 × 4 LSTM, the adding problem at T = 200 with 10,000 windows: one pass would keep ~50 GB.
-  const page = await browser.page('/?task=adding&window=200&samples=10000&hidden=128&layers=4&cell=lstm');
+  const page = await browser.page('/?backend=webgpu&task=adding&window=200&samples=10000&hidden=128&layers=4&cell=lstm');
   await ready(page);
   const badge = (await page.textContent('#backend')).trim();
   assert.match(badge, /^ndarray \(WebGPU: this run needs about [\d.]+ GB for one training pass on the op-by-op path \(hidden 128 × layers 4 × window 200 × 10000 windows\), more than its 2 GB: lower hidden, layers, window or the data/, badge);
@@ -42,7 +42,7 @@ test('a run too large for the op-by-op WebGPU path trains on the CPU, in pieces,
 });
 
 test('a lost WebGPU device falls back to ndarray and the run goes on from the last finished epoch', async () => {
-  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+  const page = await browser.page('/?backend=webgpu&hidden=4&layers=1&points=60&window=5');
   await ready(page, 180_000);
   assert.equal((await page.textContent('#backend')).trim(), 'WebGPU');
   await stepTimes(page, 2, 300_000);
@@ -70,7 +70,7 @@ test('a lost WebGPU device falls back to ndarray and the run goes on from the la
 
 test('the LSTM and the plain RNN train on WebGPU too', async () => {
   for (const cell of ['lstm', 'rnn']) {
-    const page = await browser.page(`/?cell=${cell}&hidden=4&layers=1&points=60&window=5`);
+    const page = await browser.page(`/?backend=webgpu&cell=${cell}&hidden=4&layers=1&points=60&window=5`);
     await ready(page, 180_000);
     assert.equal((await page.textContent('#backend')).trim(), 'WebGPU', cell);
     await stepTimes(page, 2, 300_000);
@@ -88,7 +88,7 @@ test('the LSTM and the plain RNN train on WebGPU too', async () => {
 test('on WebGPU the gradient through time (the tensor path\'s probes) equals the native fused run', async () => {
   for (const cell of ['lstm']) {
     const config = { cell, hidden: 4, layers: 2, points: 60, window: 5 };
-    const page = await browser.page(`/?${new URLSearchParams(Object.entries(config).map(([k, v]) => [k, String(v)]))}`);
+    const page = await browser.page(`/?backend=webgpu&${new URLSearchParams(Object.entries(config).map(([k, v]) => [k, String(v)]))}`);
     await ready(page, 180_000);
     assert.equal((await page.textContent('#backend')).trim(), 'WebGPU', cell);
     const flows = await trainedFlows(page, 2);
@@ -97,4 +97,57 @@ test('on WebGPU the gradient through time (the tensor path\'s probes) equals the
     assert.deepEqual(page.problems, [], cell);
     await page.close();
   }
+});
+
+// backend=auto (the default): the run starts on the CPU at once while WebGPU is timed beside it on the
+// same weights (www/lab/gpu-trial.js); SwiftShader emulates the GPU on the CPU, so the CPU stays, and
+// the badge gives both figures.
+test('auto on an emulated GPU keeps the CPU and says why, and the run trains meanwhile', async () => {
+  const page = await browser.page('/?hidden=4&layers=1&points=60&window=5');
+  await ready(page, 180_000);
+  assert.match((await page.textContent('#backend')).trim(), /^ndarray/);
+  await stepTimes(page, 2, 120_000);
+  await page.waitForFunction(() => /^ndarray: faster here than WebGPU/.test(document.querySelector('#backend').textContent), null, { timeout: 300_000 });
+  const badge = (await page.textContent('#backend')).trim();
+  const [, cpu, gpu] = badge.match(/^ndarray: faster here than WebGPU, ([\d.,]+) against ([\d.,]+) ms\/epoch$/);
+  assert.ok(Number(cpu.replace(/,/g, '')) < Number(gpu.replace(/,/g, '')), badge);
+  await stepTimes(page, 1, 120_000);
+  assert.equal(await epoch(page), 3);
+  assert.equal(await page.evaluate(() => window.gruLab.backend), badge);
+  await screenshot(page, 'page-auto-swiftshader');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+// What `auto` does when WebGPU wins (a real GPU, a large model), forced here by the handle: the run
+// moves with its weights, Adam's moments, scheduler and dropout stream, so its losses stay those of
+// the same run trained on the CPU alone (the native fused CLI), dropout on. Back on the CPU it trains
+// on; Adam restarts there (Burn cannot read its moments off the GPU in wasm), and the badge says so.
+test('a run moved to WebGPU goes on as the same run, its GPU work is counted, and it can move back', async () => {
+  const config = { cell: 'pytorch', hidden: 4, layers: 2, dropout: 0.3, points: 60, window: 5 };
+  const page = await browser.page(`/?backend=ndarray&${new URLSearchParams(Object.entries(config).map(([k, v]) => [k, String(v)]))}`);
+  await ready(page, 180_000);
+  await stepTimes(page, 2, 120_000);
+  assert.equal(await page.evaluate(() => window.gruLab.moveTo('webgpu')), 'WebGPU');
+  assert.equal((await page.textContent('#backend')).trim(), 'WebGPU');
+  const counter = await countGpuWork(page);
+  await counter.reset();
+  await page.evaluate(async () => { await window.gruLab.step(); await window.gruLab.step(); });
+  const work = await counter.read();
+  // Today's op-by-op path: hundreds of dispatches, at least one submit and one read-back an epoch.
+  assert.ok(work.dispatches > 100 && work.submits >= 2 && work.maps >= 2, JSON.stringify(work));
+  const losses = await page.evaluate(() => window.gruLab.losses);
+  const native = nativeHistory(config, 4).map((r) => r.loss);
+  assert.equal(losses.length, 4);
+  losses.forEach((loss, e) => assert.ok(Math.abs(loss - native[e]) <= 1e-4 * native[e], `epoch ${e + 1}: page ${loss}, native ${native[e]}`));
+  assert.equal(await page.evaluate(() => window.gruLab.moveTo('ndarray')), "ndarray (moved from WebGPU, which cannot hand over Adam's moments: they start afresh)");
+  await page.evaluate(() => window.gruLab.step());
+  assert.equal(await epoch(page), 5);
+  assert.ok(Number.isFinite(Number(await page.textContent('#loss'))));
+  // A bad backend is named and the run stays.
+  assert.equal(await page.evaluate(() => window.gruLab.moveTo('tpu')), null);
+  assert.match(await page.textContent('#message'), /backend "tpu" is unknown: use webgpu or ndarray/);
+  assert.match((await page.textContent('#backend')).trim(), /^ndarray/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
 });

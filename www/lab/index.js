@@ -88,6 +88,10 @@ function handle(lab) {
     workerMemory: () => lab.run.memory(),
     get config() { return { ...lab.config }; },
     get backend() { return lab.lane.backendName; },
+    /** Moves the run to 'webgpu' or 'ndarray' as it stands (weights, Adam's moments, scheduler, dropout
+     * stream), so that it goes on as the same run; resolves the badge's text, or null with the reason
+     * shown. `backend=auto` does this by itself when WebGPU is clearly faster. */
+    moveTo: (backend) => lab.moveTo(backend),
     /** `{count, note}`: how many Web Workers train the run now, and why (null before an epoch). */
     get workers() { return lab.lane.workers ?? null; },
   };

@@ -14,14 +14,16 @@ const SNAPSHOT_SPACING = 10;
 export class Lane {
   /**
    * @param {number} index  the run's number in a comparison (0 for a lone run)
-   * @param {object} handlers  {onReport(lane, msg), onStopped(lane, msg), onFailure(lane, text)}
+   * @param {object} handlers  {onReport(lane, msg), onStopped(lane, msg), onFailure(lane, text),
+   *   onBackend(lane, msg)}
    */
-  constructor(index, { onReport, onStopped, onFailure }) {
+  constructor(index, { onReport, onStopped, onFailure, onBackend }) {
     this.index = index;
     this.run = new Run({
       onReport: (msg) => onReport(this, msg),
       onStopped: (msg) => onStopped(this, msg),
       onFailure: (text) => onFailure(this, text),
+      onBackend: (msg) => onBackend(this, msg),
     });
     this.store = new Store();
     /** Bumped by every start: answers that belong to an older run of this lane are dropped. */

@@ -20,9 +20,10 @@ export class Run {
    * @param {(msg: {report, backend, snapshot?}) => void} handlers.onReport  every epoch of Play
    * @param {(msg: {epoch, reason, error?}) => void} handlers.onStopped  Play ended by itself (done, error)
    * @param {(text: string) => void} handlers.onFailure  the worker itself failed to load or run
+   * @param {(msg: {backend, history?}) => void} handlers.onBackend  `auto` chose (history: the run moved)
    */
-  constructor({ onReport, onStopped, onFailure }) {
-    this.handlers = { onReport, onStopped, onFailure };
+  constructor({ onReport, onStopped, onFailure, onBackend }) {
+    this.handlers = { onReport, onStopped, onFailure, onBackend };
     this.requests = new Map();
     this.nextRequest = 1;
     this.token = 0;
@@ -54,6 +55,10 @@ export class Run {
   }
 
   receive(msg) {
+    if (msg.type === 'backend') {
+      if (msg.token === this.token) this.handlers.onBackend(msg);
+      return;
+    }
     if (msg.type === 'report' || msg.type === 'stopped') {
       if (msg.token !== this.token) return;
       if (msg.type === 'report') {
@@ -78,6 +83,12 @@ export class Run {
     this.token++;
     this.trainedEpochs = 0;
     return this.request('create', { token: this.token, config, backend, workers });
+  }
+
+  /** Moves the run to `backend` ('webgpu' or 'ndarray') as it stands, state and all; resolves
+   * `{backend, history}`, or rejects with the reason (the run stays where it was). */
+  move(backend) {
+    return this.request('move', { backend });
   }
 
   /** One epoch and its snapshot: `{report, backend, snapshot}`. */

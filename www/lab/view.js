@@ -96,6 +96,7 @@ export class LabView {
         onReport: (lane, msg) => this.received(lane, msg),
         onStopped: (lane, msg) => this.stopped(lane, msg),
         onFailure: (lane, message) => this.fail(lane, { kind: 'error', message }),
+        onBackend: (lane, msg) => this.chosenBackend(lane, msg),
       }));
     }
     this.chosen = Math.min(this.chosen, count - 1);
@@ -406,6 +407,29 @@ export class LabView {
     lane.backendName = name;
     this.status.setBackend(name, true);
     this.status.showError(`WebGPU stopped working, so training moved to the CPU: ${name}.`);
+  }
+
+  /** `auto` chose `lane`'s backend (backend-choice.js): the badge says which and why; `history` when
+   * the run moved (its worker keeps its past from here on). */
+  chosenBackend(lane, { backend, history }) {
+    lane.backendName = backend;
+    if (history) lane.history = history;
+    if (lane === this.lane) this.status.setBackend(backend, false);
+    this.invalidate('reports');
+  }
+
+  /** Moves the run to `backend` ('webgpu' or 'ndarray') as it stands: weights, Adam's moments, scheduler,
+   * dropout stream. Resolves the badge's new text, or null with the reason shown (the run unchanged). */
+  async moveTo(backend) {
+    const lane = this.lane;
+    try {
+      const moved = await lane.run.move(backend);
+      this.chosenBackend(lane, moved);
+      return moved.backend;
+    } catch (e) {
+      this.status.showError(`The run stays on ${lane.backendName}: ${e.message}`);
+      return null;
+    }
   }
 
   /** Tells the listeners about `lane`'s epoch; in compare mode `run` is the run's index. */

@@ -5,7 +5,9 @@
 //
 // Requests (each answered {id, ok: true, result} or {id, ok: false, error: {kind, message, field?}}):
 //   {type: 'create', token, config, backend: 'auto'|'webgpu'|'ndarray', workers: 'auto'|N}
-//                                   → {backend, epoch}; workers: how many Web Workers train (parallel.js)
+//                                   → {backend, epoch}; workers: how many Web Workers train (parallel.js);
+//                                   'auto' starts on the CPU and may move to WebGPU (backend-choice.js)
+//   {type: 'move', backend}         the run goes on on 'webgpu' or 'ndarray', state and all → {backend, history}
 //   {type: 'step', sample}          one epoch and its snapshot → {report, backend, workers, snapshot}
 //   {type: 'snapshot', sample}      → {epoch, lr, predictions, trace, ms}
 //   {type: 'play', until, sample, every}  train until `until` epochs or a pause; `every`: a snapshot
@@ -22,36 +24,20 @@
 // Streamed while playing (tagged with the token of the run they belong to):
 //   {type: 'report', token, report, backend, workers: {count, note}, snapshot?}
 //   {type: 'stopped', token, epoch, reason: 'done'|'error', error?}
+//   {type: 'backend', token, backend, history?}  what `auto` chose and why (history: the run moved)
 // Error kinds: the Rust session's (busy, diverged, backend, refused, invalid), 'crash' for a trapped
 // wasm instance (a Rust panic: this worker is done for), 'error' for anything else.
 //
 import { Parallel } from './parallel.js';
+import { load, webgpuAdapter } from './modules.js';
+import { startTrial, choose } from './backend-choice.js';
 
-// Two builds of the same crate: cpu/ (ndarray only, small) and the full one with burn-wgpu, loaded
-// only when a WebGPU adapter exists.
-const MODULES = {
-  cpu: { js: '../../cpu/gru-lab.js', wasm: '../../cpu/gru-lab_bg.wasm' },
-  full: { js: '../../gru-lab.js', wasm: '../../gru-lab_bg.wasm' },
-};
 const KINDS = ['busy', 'diverged', 'backend', 'refused', 'invalid'];
-const loaded = {};
-
-function load(which) {
-  if (!loaded[which]) {
-    const { js, wasm } = MODULES[which];
-    loaded[which] = import(js).then(async (bindings) => {
-      // Compiled here and handed to the helper workers as it is (parallel.js): they share its code,
-      // optimised tiers included, instead of compiling it again while they train.
-      const response = await fetch(new URL(wasm, import.meta.url));
-      const module = await WebAssembly.compile(await response.arrayBuffer());
-      const exports = await bindings.default({ module_or_path: module });
-      return { ...bindings, memory: exports.memory, build: { module, js: new URL(js, import.meta.url).href } };
-    });
-  }
-  return loaded[which];
-}
 
 let session = null;
+/** `auto`'s WebGPU trial while it runs ({done, cancel}), and the run's fastest epoch so far (ms). */
+let trial = null;
+let fastestMs = Infinity;
 /** How many workers train the session's epochs, and the helpers (parallel.js). */
 let parallel = null;
 let memory = null;
@@ -87,16 +73,6 @@ if (self.GPUAdapter) {
   };
 }
 
-async function webgpuAdapter() {
-  if (!('gpu' in navigator) || !navigator.gpu) return 'this browser has no WebGPU';
-  try {
-    const adapter = await navigator.gpu.requestAdapter();
-    return adapter ? null : 'no WebGPU adapter';
-  } catch (e) {
-    return `WebGPU adapter request failed: ${e.message || e}`;
-  }
-}
-
 /** An exception as the page receives it: `{kind, message, field?}`. */
 function typed(e) {
   if (e instanceof WebAssembly.RuntimeError) return { kind: 'crash', message: `${e.name}: ${e.message}` };
@@ -109,7 +85,78 @@ function typed(e) {
 /** One epoch on as many workers as train this run; with how many and why. */
 async function trainEpoch() {
   const trained = await parallel.train();
+  // The run's own speed, for `auto`'s choice: its fastest epoch once the first two have warmed up.
+  if (trained.report.epoch > 2) fastestMs = Math.min(fastestMs, trained.report.ms);
   return { ...trained, workers: parallel.status() };
+}
+
+/** Makes `created` (a Session of `module`) the worker's session, freeing the one before. */
+function adopt(module, created) {
+  if (session) session.free();
+  session = created;
+  bindings = module;
+  memory = module.memory;
+}
+
+/** Stops `auto`'s trial: the run it was for is gone. */
+function endTrial() {
+  if (trial) trial.cancel();
+  trial = null;
+}
+
+/** `auto`: times run `forToken`'s model on WebGPU beside the CPU (its weights at the start), then keeps
+ * the CPU or moves the run, at an epoch boundary; the page hears the choice and why. */
+function beginTrial(forToken, config, weights) {
+  trial = startTrial(config, weights);
+  trial.done.then((answer) => {
+    if (forToken !== token) return;
+    trial = null;
+    const choice = choose(answer, fastestMs);
+    if (choice.backend === 'ndarray') {
+      self.postMessage({ type: 'backend', token, backend: choice.name });
+      return;
+    }
+    enqueue(async () => {
+      if (forToken !== token) return;
+      try {
+        const moved = await move('webgpu', choice.name);
+        self.postMessage({ type: 'backend', token, ...moved });
+      } catch (e) {
+        self.postMessage({ type: 'backend', token, backend: `ndarray (moving to WebGPU failed: ${typed(e).message})` });
+      }
+    });
+  });
+}
+
+/** Moves the run to `to` ('webgpu' or 'ndarray') as it stands: weights, Adam's moments, scheduler,
+ * dropout stream and history (a run file and the moments, into a session of the module that trains
+ * there), so that it goes on as the same run. The scrubber's kept states start again from here. From
+ * WebGPU, Adam's moments cannot be read (Session.saveMoments) and start afresh; the badge says so.
+ * Resolves `{backend, history}`; on failure the run stays where it was. */
+async function move(to, name) {
+  if (to !== 'webgpu' && to !== 'ndarray') throw new Error(`backend "${to}" is unknown: use webgpu or ndarray`);
+  const config = session.shardConfig();
+  const run = await session.saveRun();
+  const moments = session.saveMoments();
+  const module = await load(to === 'webgpu' ? 'full' : 'cpu');
+  const next = await module.Session.create(config, to);
+  if (to === 'webgpu' && next.backend !== 'WebGPU') {
+    const why = next.backend;
+    next.free();
+    throw new Error(`WebGPU cannot train this run: ${why}`);
+  }
+  let loaded;
+  try {
+    loaded = next.loadRun(run);
+    if (moments) next.loadMoments(moments);
+  } catch (e) {
+    next.free();
+    throw e;
+  }
+  adopt(module, next);
+  parallel.reset(session, module.build);
+  const afresh = moments ? '' : ' (moved from WebGPU, which cannot hand over Adam\'s moments: they start afresh)';
+  return { backend: (name ?? session.backend) + afresh, history: loaded.history };
 }
 
 async function snapshot(sample) {
@@ -154,9 +201,13 @@ async function playSlice() {
 async function handle(msg) {
   switch (msg.type) {
     case 'create': {
-      let backend = msg.backend === 'ndarray' ? 'ndarray' : 'webgpu';
+      endTrial();
+      fastestMs = Infinity;
+      // 'auto' starts on the CPU module at once; WebGPU is timed beside it (backend-choice.js).
+      const auto = msg.backend !== 'webgpu' && msg.backend !== 'ndarray';
+      let backend = msg.backend === 'webgpu' ? 'webgpu' : 'ndarray';
       let note = null;
-      if (backend === 'webgpu') {
+      if (msg.backend !== 'ndarray') {
         note = await webgpuAdapter();
         if (note) backend = 'ndarray';
       }
@@ -170,17 +221,21 @@ async function handle(msg) {
         });
       }
       module ??= await load('cpu');
-      memory = module.memory;
-      bindings = module;
       if (session) session.free();
       session = null;
-      session = await module.Session.create(msg.config, backend);
+      adopt(module, await module.Session.create(msg.config, backend));
       parallel ??= new Parallel(msg.workers ?? 'auto', navigator.hardwareConcurrency);
       parallel.requested = msg.workers ?? 'auto';
       parallel.reset(session, module.build);
       token = msg.token;
+      if (auto && !note) {
+        beginTrial(token, msg.config, await session.saveWeights());
+        return { backend: 'ndarray (timing WebGPU…)', epoch: 0 };
+      }
       return { backend: note ? `ndarray (${note})` : session.backend, epoch: 0 };
     }
+    case 'move':
+      return await move(msg.backend);
     case 'step': {
       const trained = await trainEpoch();
       return { ...trained, snapshot: await snapshot(msg.sample) };
@@ -191,6 +246,7 @@ async function handle(msg) {
     case 'pause':
       return { epoch: session ? session.epoch : 0 };
     case 'load': {
+      endTrial();
       const loaded = bindings.Session.isRunFile(msg.text)
         ? session.loadRun(msg.text)
         : { config: session.loadWeights(msg.text), reports: [] };
@@ -199,6 +255,7 @@ async function handle(msg) {
       return loaded;
     }
     case 'loadPth': {
+      endTrial();
       const config = session.loadPth(new Uint8Array(msg.bytes));
       parallel.reset(session, bindings.build);
       token = msg.token;
