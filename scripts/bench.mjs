@@ -7,7 +7,7 @@
 // against the worker's own, frames drawn per second and the main-thread cost of drawing; compare mode's
 // Step round with 1, 2 and 3 runs; and speed as the model grows (every cell at six sizes, ours on one
 // worker and on every core against PyTorch on one thread and on its default threads; `--only=scaling`
-// runs that table alone); the GPU work per epoch (dispatches, submits, maps) of the WebGPU path on
+// runs that table alone, `--cells=rnn,…` for some cells); the GPU work per epoch (dispatches, submits, maps) of the WebGPU path on
 // SwiftShader (`--only=gpu` runs that alone).
 // Prints a table on stderr and one JSON document on stdout. Run with `make bench` after `make build`.
 import { execFileSync } from 'node:child_process';
@@ -217,9 +217,11 @@ const SCALING = [
   { hidden: 128, layers: 4, window: 50, epochs: 9 },
 ];
 const cores = Math.min(os.cpus().length, 8);
+/** `--cells=rnn,lstm` limits the scaling table to those cells. */
+const onlyCells = args.find((a) => a.startsWith('--cells='))?.slice('--cells='.length).split(',');
 async function scaling() {
   const rows = [];
-  for (const { cell, torch } of CELLS) {
+  for (const { cell, torch } of CELLS.filter((c) => !onlyCells || onlyCells.includes(c.cell))) {
     for (const { hidden, layers, window, epochs } of SCALING) {
       const size = ['--hidden', String(hidden), '--layers', String(layers), '--window', String(window), '--epochs', String(epochs)];
       const query = `cell=${cell}&hidden=${hidden}&layers=${layers}&window=${window}`;

@@ -100,6 +100,11 @@ test('one deep dive at a time: tabs, keys 1–4 and ←/→ switch; the URL keep
     assert.deepEqual(await page.$$eval('[role=tab]', (t) => t.map((x) => [x.textContent, x.getAttribute('aria-selected')])),
       [['Gates', 'true'], ['Gradient', 'false'], ['Forecast', 'false'], ['Architecture', 'false']]);
     assert.deepEqual(await visible(), ['gates', 'cell-picture', 'equations']);
+    // Each tab names its panels, and each panel its tab (the WAI-ARIA tabs pattern).
+    const named = await page.$$eval('[role=tab]', (tabs) => tabs.map((tab) => tab.getAttribute('aria-controls').split(' ')
+      .map((id) => { const panel = document.getElementById(id); return `${panel.getAttribute('role')} ${panel.getAttribute('aria-labelledby') === tab.id}`; })));
+    assert.deepEqual(named, [
+      ['tabpanel true', 'tabpanel true', 'tabpanel true'], ['tabpanel true'], ['tabpanel true'], ['tabpanel true']]);
     await stepTimes(page, 2);
     // Trained while hidden, the gradient panel draws epoch 2 as soon as its tab opens.
     await page.click('#dive-gradients');

@@ -14,6 +14,8 @@ export const DIVES = [
 /** The `dive` option's values: a group, or every panel at once. */
 export const DIVE_OPTIONS = [...DIVES.map((d) => d.id), 'all'];
 export const DEFAULT_DIVE = 'gates';
+/** Labs with tabs mounted so far on this page (their ids must not collide). */
+let mounted = 0;
 
 /**
  * The tab bar over `panels` (the lab's mounted panels, `{id, section, available?(view)}`), showing
@@ -27,11 +29,24 @@ export function mountDeepDive(ctx, panels, chosen, shown) {
   const present = DIVES.filter((d) => d.panels.some((p) => panels.some((x) => x.id === p)));
   if (chosen === 'all' || present.length < 2) return { element: null, dive: 'all', show: () => false, sync: () => {} };
   const groupOf = (panelId) => present.find((d) => d.panels.includes(panelId));
+  // The tabs and their panels name each other by id: the lab's own ids, or unique ones per lab.
+  const serial = ++mounted;
+  const idFor = (name) => ctx.id(name) ?? `gru-lab-${serial}-${name}`;
   const tabs = present.map((d, k) => el('button', {
-    type: 'button', role: 'tab', class: 'dive-tab', id: ctx.id(`dive-${d.id}`), 'data-dive': d.id,
+    type: 'button', role: 'tab', class: 'dive-tab', id: idFor(`dive-${d.id}`), 'data-dive': d.id,
     text: d.short, title: ctx.keyboard ? `${d.title} (key ${k + 1})` : d.title,
   }));
   const element = el('div', { class: 'dive-tabs', role: 'tablist', 'aria-label': 'look inside the model' }, tabs);
+  // Each group's sections are its tab's panels (WAI-ARIA tabs: tabpanel, labelled by the tab it belongs to).
+  for (const [k, d] of present.entries()) {
+    const members = panels.filter((p) => d.panels.includes(p.id));
+    for (const panel of members) {
+      panel.section.id ||= idFor(`panel-${panel.id}`);
+      panel.section.setAttribute('role', 'tabpanel');
+      panel.section.setAttribute('aria-labelledby', tabs[k].id);
+    }
+    tabs[k].setAttribute('aria-controls', members.map((p) => p.section.id).join(' '));
+  }
   const dive = { element, dive: present.some((d) => d.id === chosen) ? chosen : present[0].id, show, sync };
 
   /** Selects tab `id` and shows its panels only. */

@@ -129,13 +129,10 @@ export class LabView {
     if (this.seriesBox) this.controls.element.append(this.seriesBox.element);
     this.tooltip = el('div', { class: 'tooltip', hidden: true, role: 'status' });
     const context = this.panelContext(id, on);
-    this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, snapshot: Boolean(p.snapshot), available: p.available, offDive: false, drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
+    this.panels = PANEL_MODULES.filter((p) => this.page.panels.includes(p.id)).map((p) => ({ id: p.id, title: p.title, snapshot: Boolean(p.snapshot), available: p.available, offDive: false, drawnEpoch: 0, changed: new Set(ALL_CHANGES), ...p.mount(context) }));
     // A chart's numbers as a table on demand (data-table.js; not in an embed, whose panels stay as
     // they are: the status line's live region speaks there).
-    this.tables = new Map(this.page.embed ? [] : this.panels.filter((p) => p.table).map((p) => {
-      const title = PANEL_MODULES.find((m) => m.id === p.id).title;
-      return [p.id, mountDataTable({ id, on }, p.id, p.section, title, p.table)];
-    }));
+    this.tables = new Map(this.page.embed ? [] : this.panels.filter((p) => p.table).map((p) => [p.id, mountDataTable({ id, on }, p.id, p.section, p.title, p.table)]));
     this.deepDive = mountDeepDive({ id, on, keyboard: this.opts.keyboard }, this.panels, this.page.dive, (dive) => {
       this.page.dive = dive;
       this.syncUrl();

@@ -19,11 +19,13 @@ function caption(errors, horizon) {
   return `Fed its own outputs, the model beats repeating the last value (shaded) ${where} (mean |error| over ${errors.starts} starting points; one step ahead: ${model[0].toPrecision(2)} against ${naive[0].toPrecision(2)}).`;
 }
 
+/** A memory task has no series to continue (the panel hides itself; so does its deep-dive tab). */
+const available = ({ series }) => !series || !series.memory;
+
 export default {
   id: 'forecast',
   title: 'Forecast: the model fed its own outputs',
-  /** A memory task has no series to continue (the panel hides itself; so does its deep-dive tab). */
-  available: ({ series }) => !series || !series.memory,
+  available,
   mount(ctx) {
     const { section, canvas } = ctx.canvasPanel(this, 'the forecast of the model fed its own outputs against the truth, and its mean error at each horizon beside repeating the last value');
     const horizon = el('input', { type: 'number', min: 1, max: 1000, step: 1, value: 100, id: ctx.id('forecast-horizon'), inputmode: 'numeric' });
@@ -90,8 +92,9 @@ export default {
           rows: model.map((m, k) => [k + 1, report.times[k], units(report.path[k]), units(report.truth[k]), m, naive[k]]),
         };
       },
-      draw({ config, series, snapshot, dark, dpr }, changed) {
-        section.hidden = series.memory;
+      draw(view, changed) {
+        const { config, series, snapshot, dark, dpr } = view;
+        section.hidden = !available(view);
         if (section.hidden) return false;
         if (touched(changed, 'config')) {
           // A new run: from the end of its data by default.
