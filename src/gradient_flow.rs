@@ -168,16 +168,35 @@ pub fn gate_highway<'a>(
 ) {
     let mut survive = vec![1.0f32; size];
     for t in (0..keep.len()).rev() {
-        keep[t] = survive.iter().map(|&v| v as f64).sum::<f64>();
+        keep[t] = sum_in_lanes(&survive, |v| v as f64);
         for (s, g) in survive.iter_mut().zip(gate(t)) {
             *s *= if complement { 1.0 - g } else { *g };
         }
     }
 }
 
-/// `Σ v²`, summed in f64.
+/// `Σ v²`, summed in f64 ([`sum_in_lanes`]).
 pub fn sum_of_squares(values: &[f32]) -> f64 {
-    values.iter().map(|&v| v as f64 * v as f64).sum::<f64>()
+    sum_in_lanes(values, |v| v as f64 * v as f64)
+}
+
+/// `Σ term(v)` in f64, in eight running sums added up in a fixed order at the end, so that the
+/// additions need not wait on each other: one chain of dependent adds over a step's B·H values took
+/// about a sixth of the plain RNN's epoch, where the gradient through time is taken every step.
+fn sum_in_lanes(values: &[f32], term: impl Fn(f32) -> f64) -> f64 {
+    const LANES: usize = 8;
+    let mut sums = [0.0f64; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (sum, &v) in sums.iter_mut().zip(chunk) {
+            *sum += term(v);
+        }
+    }
+    for (sum, &v) in sums.iter_mut().zip(rest) {
+        *sum += term(v);
+    }
+    sums.iter().sum()
 }
 
 #[cfg(test)]
