@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Prints the built wasm modules' sizes raw, gzip -9 and brotli q11; with --check it fails past a gzip
-// budget. cpu/ is what every learner downloads (main thread and the ndarray worker); the full module
+// budget. cpu/ or cpu-fma/ is what every learner downloads (main thread and the ndarray worker); the full module
 // (with burn-wgpu) loads only where a WebGPU adapter exists. Budgets were set from the first
-// measurements (BENCHMARKS.md) with a little headroom: raise one only with a reason in the commit.
+// measurements (BENCHMARKS.md) with a little headroom; cpu-fma/ is cpu/ with relaxed-SIMD multiply-adds: raise one only with a reason in the commit.
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 export const MODULES = [
-  { name: 'cpu (ndarray, loaded by every page)', path: 'dist/cpu/gru-lab_bg.wasm', budgetGzip: 2_500_000 },
+  { name: 'cpu (ndarray, loaded by every page without relaxed SIMD)', path: 'dist/cpu/gru-lab_bg.wasm', budgetGzip: 2_500_000 },
+  { name: 'cpu-fma (ndarray with fused multiply-adds, loaded by every page with relaxed SIMD)', path: 'dist/cpu-fma/gru-lab_bg.wasm', budgetGzip: 2_500_000 },
   { name: 'full (ndarray + WebGPU, loaded when an adapter exists)', path: 'dist/gru-lab_bg.wasm', budgetGzip: 6_000_000 },
 ];
 

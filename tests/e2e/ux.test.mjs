@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start, ready, epoch, stepTimes, screenshot } from './browser.mjs';
+import { nativeHistory } from './native.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let browser;
@@ -285,7 +286,7 @@ test('without its WebGPU module (a copy that leaves it out), the lab trains on t
   try {
     const page = await gpu.browser.newPage();
     page.problems = [];
-    await page.route(/\/gru-lab(_bg\.wasm|\.js)$/, (route) => (route.request().url().includes('/cpu/') ? route.continue() : route.fulfill({ status: 404, body: '' })));
+    await page.route(/\/gru-lab(_bg\.wasm|\.js)$/, (route) => (/\/cpu(-fma)?\//.test(route.request().url()) ? route.continue() : route.fulfill({ status: 404, body: '' })));
     await page.goto(`${gpu.base}${SMALL}`);
     await ready(page);
     // backend=auto starts on the CPU module, and its WebGPU trial finds the module missing.
@@ -295,5 +296,31 @@ test('without its WebGPU module (a copy that leaves it out), the lab trains on t
     await page.close();
   } finally {
     await gpu.close();
+  }
+});
+
+// The CPU module comes in two builds (scripts/build-cpu-module.sh): Chromium validates relaxed SIMD, so
+// the page and its worker load cpu-fma/ (fused multiply-adds); a browser without it, or a copy that
+// leaves cpu-fma/ out, gets cpu/. Either trains the native run of the same seed.
+test('the CPU module with fused multiply-adds where relaxed SIMD validates, the plain one otherwise; both train the native run', async () => {
+  const config = { cell: 'lstm', hidden: 8, layers: 2, points: 200, window: 5 };
+  const native = nativeHistory(config, 3).map((r) => r.loss);
+  for (const fma of [true, false]) {
+    const page = await browser.browser.newPage();
+    page.problems = [];
+    page.on('pageerror', (err) => page.problems.push(err.message));
+    const fetched = [];
+    page.on('request', (r) => { if (r.url().endsWith('_bg.wasm')) fetched.push(new URL(r.url()).pathname); });
+    if (!fma) await page.route(/\/cpu-fma\//, (route) => route.fulfill({ status: 404, body: '' }));
+    await page.goto(`${browser.base}/?backend=ndarray&${new URLSearchParams(Object.entries(config).map(([k, v]) => [k, String(v)]))}`);
+    await ready(page);
+    await stepTimes(page, 3);
+    const losses = await page.evaluate(() => window.gruLab.losses);
+    losses.forEach((loss, e) => assert.ok(Math.abs(loss - native[e]) <= 1e-4 * native[e], `fma ${fma}, epoch ${e + 1}: page ${loss}, native ${native[e]}`));
+    const used = fma ? '/cpu-fma/gru-lab_bg.wasm' : '/cpu/gru-lab_bg.wasm';
+    assert.ok(fetched.includes(used), `fma ${fma}: fetched ${fetched}`);
+    assert.ok(!fetched.includes('/cpu/gru-lab_bg.wasm') || !fma, `fma ${fma}: the plain build fetched too: ${fetched}`);
+    assert.deepEqual(page.problems, []);
+    await page.close();
   }
 });

@@ -1,6 +1,24 @@
-// The main thread's wasm: the small CPU-only build (scripts/build-cpu-module.sh), loaded once per page.
-// It validates configs and draws (plotters on canvases); it never trains (that is the worker's).
-import init, * as core from '../../cpu/gru-lab.js';
+// The main thread's wasm: the small CPU-only build (scripts/build-cpu-module.sh), loaded once per page,
+// the same build the training worker loads (modules.js: with fused multiply-adds where the browser has
+// relaxed SIMD), so the browser fetches one. It validates configs and draws (plotters on canvases); it
+// never trains (that is the worker's).
+import { CPU_BUILDS, urls } from './modules.js';
 
-export const wasmReady = init({ module_or_path: new URL('../../cpu/gru-lab_bg.wasm', import.meta.url) });
-export { core };
+async function firstThatLoads() {
+  let failure;
+  for (const build of CPU_BUILDS) {
+    const { js, wasm } = urls(build);
+    try {
+      const bindings = await import(js);
+      await bindings.default({ module_or_path: wasm });
+      return bindings;
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw failure;
+}
+
+const loading = firstThatLoads();
+export const wasmReady = loading;
+export const core = await loading;
