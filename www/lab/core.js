@@ -19,6 +19,10 @@ async function firstThatLoads() {
   throw failure;
 }
 
-const loading = firstThatLoads();
-export const wasmReady = loading;
-export const core = await loading;
+/** The bindings, once `wasmReady` has resolved (a live binding: importers see it set). */
+export let core = null;
+/** Resolves when the wasm is up; every use of `core` waits for it (index.js, mount). The page's own
+ * text does not: a lesson shows its chapter while the module loads. */
+export const wasmReady = firstThatLoads().then((bindings) => {
+  core = bindings;
+});

@@ -475,7 +475,9 @@ export class LabView {
     this.ensureLanes(specs.length);
     const started = specs.map((spec, i) => this.lanes[i].start(spec.config, {
       ...spec,
-      backend: this.page.backend,
+      // `auto` times WebGPU in a worker of its own per run: compared runs, which share the cores
+      // already, stay on the CPU instead (a forced backend still applies).
+      backend: specs.length > 1 && this.page.backend === 'auto' ? 'ndarray' : this.page.backend,
       // Compared runs each have a worker already: they share the cores that way.
       workers: specs.length > 1 ? 1 : this.page.workers,
       loaded,
