@@ -26,16 +26,10 @@ function relaxedSimd() {
 }
 
 /** The CPU builds to try, best first. */
-export const CPU_BUILDS = relaxedSimd() ? ['cpu-fma', 'cpu'] : ['cpu'];
-
-/** The URLs of build `which` ('cpu', 'cpu-fma' or 'full'): `{js, wasm}`. */
-export function urls(which) {
-  const { js, wasm } = MODULES[which];
-  return { js: new URL(js, import.meta.url).href, wasm: new URL(wasm, import.meta.url) };
-}
+const CPU_BUILDS = relaxedSimd() ? ['cpu-fma', 'cpu'] : ['cpu'];
 
 /** The bindings of module `which` ('cpu': the best CPU build that loads, or 'full'), loaded once per
- * worker, with its wasm memory and `build` ({module, js}): the compiled module and its bindings' URL,
+ * thread (the main thread's core.js, a worker), with its wasm memory and `build` ({module, js}): the compiled module and its bindings' URL,
  * which helper workers reuse. */
 export function load(which) {
   if (!loaded[which]) {
@@ -46,7 +40,8 @@ export function load(which) {
 }
 
 async function loadBuild(which) {
-  const { js, wasm } = urls(which);
+  const js = new URL(MODULES[which].js, import.meta.url).href;
+  const wasm = new URL(MODULES[which].wasm, import.meta.url);
   const bindings = await import(js);
   // Compiled here and handed to the helper workers as it is (parallel.js): they share its code,
   // optimised tiers included, instead of compiling it again while they train.
