@@ -2,7 +2,7 @@
 // GRU Lab benchmark: ms per epoch of the tutorial configuration for every cell, natively and in headless
 // Chromium, navigation → first finished epoch, WebGPU on SwiftShader (small config, emulated), wasm
 // sizes, our matrix kernel against the matrixmultiply crate (examples/kernels.rs), and where available
-// PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (../shared/bench/tfjs-gru,
+// PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (scripts/tfjs-peer,
 // --tfjs, the matching Keras layer), all in the same run; and Play in the page: wall time per epoch
 // against the worker's own, frames drawn per second and the main-thread cost of drawing; compare mode's
 // Step round with 1, 2 and 3 runs; and speed as the model grows (every cell at six sizes, ours on one
@@ -163,15 +163,13 @@ function pytorch(cell, extra = []) {
   }
 }
 
-/** TF.js peer for one cell: 'gru' (the default), 'lstm' or 'simplernn' (run.mjs --cell). */
+/** TF.js peer for one cell: 'gru' (the default), 'lstm' or 'simplernn' (scripts/tfjs-peer, our copy of
+ * ../shared/bench/tfjs-gru with --cell; its npm packages are installed on first use). */
 function tfjs(cell = 'gru') {
-  const dir = join(ROOT, '..', 'shared', 'bench', 'tfjs-gru');
-  if (!args.includes('--tfjs') || !existsSync(dir)) return null;
-  // The peer's run.mjs trains a GRU; only a copy that knows --cell can stand in for the other cells.
-  const knowsCell = readFileSync(join(dir, 'run.mjs'), 'utf8').includes("'--cell'");
-  if (cell !== 'gru' && !knowsCell) return null;
+  const dir = join(ROOT, 'scripts', 'tfjs-peer');
+  if (!args.includes('--tfjs')) return null;
   if (!existsSync(join(dir, 'node_modules'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: dir, stdio: 'ignore' });
-  const out = execFileSync('node', ['run.mjs', '--backends', 'wasm-simd', '--epochs', '100', '--runs', '1', '--no-cold-infer', ...(knowsCell ? ['--cell', cell] : [])],
+  const out = execFileSync('node', ['run.mjs', '--backends', 'wasm-simd', '--epochs', '100', '--runs', '1', '--no-cold-infer', '--cell', cell],
     { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
   const s = JSON.parse(out).results['wasm-simd'].summary;
   return { backend: 'wasm-simd', cell, medianMs: s.medianEpochMs.median, minMs: s.minEpochMs.median };
