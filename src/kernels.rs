@@ -86,7 +86,34 @@ pub fn matmul(
         }
         return;
     }
-    let mut panel = [0.0f32; MR * KC];
+    // SAFETY: `blocks` needs relaxed SIMD only in builds that enable it, which the page loads only
+    // where `WebAssembly.validate` accepts relaxed SIMD (www/lab/modules.js).
+    unsafe { blocks(m, n, k, a, b, ldb, c, ldc, accumulate) }
+}
+
+/// [`matmul`]'s loops over the shared dimension in chunks of [`KC`] and the result in `MR × NR`
+/// tiles. A row-major `A` is read where it lies; a transposed `A` (a weight gradient's `Xᵀ`, read
+/// with a stride) and the bottom edge (fewer than `MR` rows) are packed first. Packing every panel
+/// was most of `matmul`'s own 20% of a profiled epoch (V8, tutorial GRU), because `C` is often
+/// narrow (`dĥ·Uᵀ`, 32 columns: four tiles to share one packed panel). With `relaxed-simd` the
+/// micro-kernel inlines here.
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(
+    all(target_arch = "wasm32", feature = "relaxed-simd"),
+    target_feature(enable = "relaxed-simd")
+)]
+unsafe fn blocks(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Lhs,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+    accumulate: bool,
+) {
+    let mut packed = [0.0f32; MR * KC];
     let mut k0 = 0;
     while k0 < k {
         let kc = KC.min(k - k0);
@@ -94,26 +121,79 @@ pub fn matmul(
         let mut i0 = 0;
         while i0 < m {
             let mr = MR.min(m - i0);
-            pack(&a, i0, mr, k0, kc, &mut panel);
-            let panel = &panel[..kc * MR];
+            let panel = if READ_A_IN_PLACE && a.col_stride == 1 && mr == MR {
+                Panel {
+                    data: &a.data[i0 * a.row_stride + k0..],
+                    row_step: a.row_stride,
+                    k_step: 1,
+                }
+            } else {
+                pack(&a, i0, mr, k0, kc, &mut packed);
+                Panel {
+                    data: &packed[..kc * MR],
+                    row_step: 1,
+                    k_step: MR,
+                }
+            };
+            panel.check(kc);
             let b = &b[k0 * ldb..];
             let c = &mut c[i0 * ldc..];
             let mut j0 = 0;
             while j0 + NR <= n {
                 if mr == MR {
-                    full_tile(panel, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
+                    full_tile(&panel, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 } else {
-                    tile::<NR>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
+                    tile::<NR>(&panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 }
                 j0 += NR;
             }
             while j0 < n {
-                tile::<1>(panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
+                tile::<1>(&panel, mr, kc, &b[j0..], ldb, &mut c[j0..], ldc, add);
                 j0 += 1;
             }
             i0 += MR;
         }
         k0 += kc;
+    }
+}
+
+/// Whether [`blocks`] reads a row-major `A` where it lies. On wasm32 the explicit kernel broadcasts
+/// each element of `A` from memory, so packing was pure cost (in place: 8–15% off every cell's epoch
+/// in V8). The portable kernel that native builds run vectorises better from the packed copy (in
+/// place it was 7–10% slower in the x86-64 CLI), so native builds keep packing.
+const READ_A_IN_PLACE: bool = cfg!(target_arch = "wasm32");
+
+/// `MR` rows of `A` for the micro-kernel: element `(i, p)` of the block at
+/// `data[i * row_step + p * k_step]`; either `A` itself (row-major: `k_step = 1`) or its packed copy
+/// (`row_step = 1`, `k_step = MR`).
+struct Panel<'a> {
+    data: &'a [f32],
+    row_step: usize,
+    k_step: usize,
+}
+
+impl Panel<'_> {
+    /// Every element of an `MR × kc` block lies inside `data`: the micro-kernels' unchecked reads
+    /// rely on it.
+    fn check(&self, kc: usize) {
+        assert!(
+            kc > 0 && (MR - 1) * self.row_step + (kc - 1) * self.k_step < self.data.len(),
+            "matmul: panel too short"
+        );
+    }
+
+    /// Element `(i, p)`; `i < MR` and `p < kc` of the last [`Panel::check`].
+    #[inline(always)]
+    fn at(&self, i: usize, p: usize) -> f32 {
+        // Without in-place reads every panel is packed (`row_step = 1`, `k_step = MR`): constant
+        // steps let the portable kernel load a packed row as one vector.
+        let index = if READ_A_IN_PLACE {
+            i * self.row_step + p * self.k_step
+        } else {
+            i + p * MR
+        };
+        // SAFETY: `check(kc)` bounds `(MR − 1)·row_step + (kc − 1)·k_step`.
+        unsafe { *self.data.get_unchecked(index) }
     }
 }
 
@@ -136,7 +216,7 @@ fn pack(a: &Lhs, i0: usize, mr: usize, k0: usize, kc: usize, panel: &mut [f32; M
 /// The full `MR × NR` micro-kernel: explicit `simd128` on wasm32, the portable one elsewhere.
 #[inline(always)]
 fn full_tile(
-    panel: &[f32],
+    panel: &Panel,
     kc: usize,
     b: &[f32],
     ldb: usize,
@@ -146,12 +226,14 @@ fn full_tile(
 ) {
     #[cfg(target_arch = "wasm32")]
     {
-        assert!(panel.len() >= kc * MR && b.len() >= (kc - 1) * ldb + NR);
+        assert!(b.len() >= (kc - 1) * ldb + NR);
         assert!(c.len() >= (MR - 1) * ldc + NR);
-        // SAFETY: the asserts above bound every load and store below.
+        // SAFETY: `panel.check(kc)` and the asserts above bound every load and store below.
         unsafe {
             wasm_tile(
-                panel.as_ptr(),
+                panel.data.as_ptr(),
+                panel.row_step,
+                panel.k_step,
                 kc,
                 b.as_ptr(),
                 ldb,
@@ -170,10 +252,13 @@ fn full_tile(
 /// `relaxed-simd` feature each multiply and add is one `f32x4.relaxed_madd` (a fused multiply-add where
 /// the CPU has one: 8–10% off every cell's epoch in Chromium), for browsers that validate it.
 #[cfg(target_arch = "wasm32")]
+#[allow(clippy::too_many_arguments)]
 #[cfg_attr(not(feature = "relaxed-simd"), inline(always))]
 #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
 unsafe fn wasm_tile(
-    panel: *const f32,
+    a: *const f32,
+    row_step: usize,
+    k_step: usize,
     kc: usize,
     b: *const f32,
     ldb: usize,
@@ -194,16 +279,16 @@ unsafe fn wasm_tile(
                 ];
             }
         }
-        let (mut a, mut bp) = (panel, b);
-        for _ in 0..kc {
+        let rows = [a, a.add(row_step), a.add(2 * row_step), a.add(3 * row_step)];
+        let mut bp = b;
+        for p in 0..kc {
             let b0 = v128_load(bp as *const v128);
             let b1 = v128_load(bp.add(4) as *const v128);
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = v128_load32_splat(a.add(i) as *const u32);
+            for (row, start) in acc.iter_mut().zip(rows) {
+                let ai = v128_load32_splat(start.add(p * k_step) as *const u32);
                 row[0] = madd(ai, b0, row[0]);
                 row[1] = madd(ai, b1, row[1]);
             }
-            a = a.add(MR);
             bp = bp.add(ldb);
         }
         for (i, row) in acc.iter().enumerate() {
@@ -243,7 +328,7 @@ fn madd(
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn tile<const W: usize>(
-    panel: &[f32],
+    panel: &Panel,
     mr: usize,
     kc: usize,
     b: &[f32],
@@ -254,7 +339,7 @@ fn tile<const W: usize>(
 ) {
     let mut acc = [[0.0f32; W]; MR];
     for p in 0..kc {
-        let a: &[f32; MR] = panel[p * MR..(p + 1) * MR].try_into().unwrap();
+        let a: [f32; MR] = std::array::from_fn(|i| panel.at(i, p));
         let b: &[f32; W] = b[p * ldb..p * ldb + W].try_into().unwrap();
         for i in 0..MR {
             for j in 0..W {
