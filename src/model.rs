@@ -176,20 +176,28 @@ impl RecurrentModel {
     }
 
     /// Reads the model's parameters to the host in one batched transfer.
+    ///
+    /// Each is read from a copy of its own ([`own`]): Burn's ndarray backend moves a tensor's buffer
+    /// out when nothing else holds it, but reads a shared one (a parameter's, which the model keeps)
+    /// element by element through a dynamic-rank iterator, which took 5 ms of every 136 ms epoch of
+    /// the 128×2 GRU in Chromium.
     pub async fn params(&self) -> Result<ModelParams, String> {
+        fn own<const D: usize>(param: &Param<Tensor<D>>) -> Tensor<D> {
+            param.val().mul_scalar(1.0)
+        }
         let mut transaction = Transaction::default();
         for layer in &self.layers {
             transaction = transaction
-                .register(layer.w_input.val())
-                .register(layer.w_hidden.val())
-                .register(layer.b_input.val());
+                .register(own(&layer.w_input))
+                .register(own(&layer.w_hidden))
+                .register(own(&layer.b_input));
             if let Some(b) = &layer.b_hidden {
-                transaction = transaction.register(b.val());
+                transaction = transaction.register(own(b));
             }
         }
         transaction = transaction
-            .register(self.fc_weight.val())
-            .register(self.fc_bias.val());
+            .register(own(&self.fc_weight))
+            .register(own(&self.fc_bias));
         let mut data = transaction
             .execute_async()
             .await

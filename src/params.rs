@@ -147,42 +147,73 @@ impl ModelParams {
         dict
     }
 
-    /// Every value, in a fixed order (for norms and comparisons).
-    pub fn values(&self) -> impl Iterator<Item = f32> + '_ {
+    /// Every tensor's values in a fixed order: per layer `w_input`, `w_hidden`, `b_input`,
+    /// `b_hidden`, then the head's weight and bias. This order is the flat layout of
+    /// [`ModelParams::to_flat`] (a worker's message) and of [`ModelParams::values`].
+    pub fn slices(&self) -> impl Iterator<Item = &[f32]> + '_ {
         self.layers
             .iter()
             .flat_map(|l| {
-                l.w_input
-                    .iter()
-                    .chain(&l.w_hidden)
-                    .chain(&l.b_input)
-                    .chain(l.b_hidden.iter().flatten())
+                [&l.w_input, &l.w_hidden, &l.b_input]
+                    .into_iter()
+                    .map(Vec::as_slice)
+                    .chain(l.b_hidden.as_deref())
             })
-            .chain(&self.fc_weight)
-            .chain(std::iter::once(&self.fc_bias))
-            .copied()
+            .chain([
+                self.fc_weight.as_slice(),
+                std::slice::from_ref(&self.fc_bias),
+            ])
     }
 
-    /// Every value, mutable, in the order of [`ModelParams::values`].
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut f32> + '_ {
+    /// [`ModelParams::slices`], mutable.
+    pub fn slices_mut(&mut self) -> impl Iterator<Item = &mut [f32]> + '_ {
         self.layers
             .iter_mut()
             .flat_map(|l| {
-                l.w_input
-                    .iter_mut()
-                    .chain(&mut l.w_hidden)
-                    .chain(&mut l.b_input)
-                    .chain(l.b_hidden.iter_mut().flatten())
+                [&mut l.w_input, &mut l.w_hidden, &mut l.b_input]
+                    .into_iter()
+                    .map(Vec::as_mut_slice)
+                    .chain(l.b_hidden.as_deref_mut())
             })
-            .chain(&mut self.fc_weight)
-            .chain(std::iter::once(&mut self.fc_bias))
+            .chain([
+                self.fc_weight.as_mut_slice(),
+                std::slice::from_mut(&mut self.fc_bias),
+            ])
     }
 
-    /// Sets every value from `values`, in the order of [`ModelParams::values`].
-    pub fn assign(&mut self, values: impl IntoIterator<Item = f32>) {
-        for (v, new) in self.values_mut().zip(values) {
-            *v = new;
+    /// How many values there are.
+    pub fn value_count(&self) -> usize {
+        self.slices().map(<[f32]>::len).sum()
+    }
+
+    /// Every value, in the order of [`ModelParams::slices`] (for norms and comparisons).
+    pub fn values(&self) -> impl Iterator<Item = f32> + '_ {
+        self.slices().flatten().copied()
+    }
+
+    /// Every value in one vector, tensor by tensor (a copy per tensor, not per value: this is what
+    /// a helper worker sends and receives every epoch).
+    pub fn to_flat(&self) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.value_count());
+        for slice in self.slices() {
+            out.extend_from_slice(slice);
         }
+        out
+    }
+
+    /// Sets every value from `flat` ([`ModelParams::to_flat`]'s layout); false, changing nothing,
+    /// when its length does not match.
+    pub fn assign(&mut self, flat: &[f32]) -> bool {
+        if flat.len() != self.value_count() {
+            return false;
+        }
+        let mut rest = flat;
+        for slice in self.slices_mut() {
+            let (head, tail) = rest.split_at(slice.len());
+            slice.copy_from_slice(head);
+            rest = tail;
+        }
+        true
     }
 
     /// Adds `other` value by value (the shards' gradients, [`crate::shards`]), vector by vector so
@@ -205,6 +236,8 @@ impl ModelParams {
 
     /// Multiplies every value by `factor`.
     pub fn scale(&mut self, factor: f32) {
-        self.values_mut().for_each(|v| *v *= factor);
+        for slice in self.slices_mut() {
+            slice.iter_mut().for_each(|v| *v *= factor);
+        }
     }
 }

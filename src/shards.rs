@@ -120,10 +120,9 @@ impl ShardGradients {
         let mut flow = FlowSums::zeros(shape.layers, steps, spec.memory, spec.keep.is_some());
         let mut all = ModelParams::zeros(shape);
         let series = 1 + usize::from(spec.memory) + usize::from(spec.keep.is_some());
-        if sums.len() != 2 + shape.layers * series * steps || grads.len() != all.values().count() {
+        if sums.len() != 2 + shape.layers * series * steps || !all.assign(grads) {
             return None;
         }
-        all.assign(grads.iter().copied());
         let mut values = sums[2..].chunks_exact(steps);
         for l in &mut flow.layers {
             for series in [Some(&mut l.dh), l.dc.as_mut(), l.keep.as_mut()]
@@ -342,10 +341,14 @@ mod tests {
             grads: ModelParams::zeros(shape),
             flow: FlowSums::zeros(2, 4, true, true),
         };
-        part.grads.assign((0..).map(|i| i as f32 * 0.25));
+        let values: Vec<f32> = (0..part.grads.value_count())
+            .map(|i| i as f32 * 0.25)
+            .collect();
+        assert!(part.grads.assign(&values));
         part.flow.layers[1].dc.as_mut().unwrap()[2] = 7.0;
         part.flow.count = 9;
-        let grads: Vec<f32> = part.grads.values().collect();
+        let grads = part.grads.to_flat();
+        assert_eq!(grads, values);
         let back = ShardGradients::from_parts(shape, 4, &part.sums(), &grads);
         assert_eq!(back, Some(part.clone()));
         assert_eq!(

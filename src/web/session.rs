@@ -451,7 +451,7 @@ impl Session {
         let Some(pending) = begun.map_err(train_error)? else {
             return Ok(JsValue::NULL);
         };
-        let params: Vec<f32> = pending.job.params.values().collect();
+        let params = pending.job.params.to_flat();
         let stream = pending.job.dropout_stream;
         self.pending = Some((pending, Vec::new()));
         let job = js_sys::Object::new();
@@ -771,20 +771,19 @@ impl ShardHelper {
         to: usize,
     ) -> Result<js_sys::Array, JsValue> {
         let mut weights = ModelParams::zeros(self.trainer.model().shape());
-        if params.len() != weights.values().count() || to > self.trainer.shard_plan().shards {
+        if !weights.assign(params) || to > self.trainer.shard_plan().shards {
             return Err(error(
                 ErrorKind::Invalid,
                 "a shard job that does not fit this helper's model",
             ));
         }
-        weights.assign(params.iter().copied());
         let job = ShardJob {
             params: weights,
             dropout_stream: (high as u64) << 32 | low as u64,
         };
         let out = js_sys::Array::new();
         for part in self.trainer.compute_shards(&job, from..to) {
-            let grads: Vec<f32> = part.grads.values().collect();
+            let grads = part.grads.to_flat();
             let message = js_sys::Object::new();
             js_sys::Reflect::set(
                 &message,
