@@ -32,6 +32,68 @@ use burn::tensor::activation;
 
 pub struct GruTorch;
 
+/// One window's pointwise forward step: `x`, `u` its `[3H]` rows of `x̂` and `ĥ`, `hp` its
+/// `h_{t−1}`; writes the saved planes and `h_t`. Every slice it writes is a parameter of its own, so
+/// the compiler knows they do not overlap and vectorises the loop ([`crate::cells`] says why).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_row(
+    x: &[f32],
+    u: &[f32],
+    hp: &[f32],
+    r: &mut [f32],
+    z: &mut [f32],
+    n: &mut [f32],
+    hn: &mut [f32],
+    out: &mut [f32],
+) {
+    let h = out.len();
+    let [xr, xz, xn] = blocks::<3>(x, h);
+    let [ur, uz, un] = blocks::<3>(u, h);
+    for j in 0..h {
+        let rj = sigmoid(xr[j] + ur[j]);
+        let zj = sigmoid(xz[j] + uz[j]);
+        let nj = tanh(xn[j] + rj * un[j]);
+        r[j] = rj;
+        z[j] = zj;
+        n[j] = nj;
+        hn[j] = un[j];
+        out[j] = (1.0 - zj) * nj + zj * hp[j];
+    }
+}
+
+/// One window's pointwise backward step (the derivation above): from its saved r, z, n, `ĥ_n`, its
+/// `h_{t−1}` and the total `dL/dh_t`, its blocks of `dx̂` and `dĥ` and the direct part of
+/// `dh_{t−1}` (`dh·z`). Each block it writes is a parameter of its own ([`crate::cells`] says why).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_row(
+    [r, z, n, hn]: [&[f32]; 4],
+    hp: &[f32],
+    dh: &[f32],
+    dxr: &mut [f32],
+    dxz: &mut [f32],
+    dxn: &mut [f32],
+    dur: &mut [f32],
+    duz: &mut [f32],
+    dun: &mut [f32],
+    dp: &mut [f32],
+) {
+    for j in 0..dh.len() {
+        // h = (1 − z)·n + z·h_{t−1},  n = tanh(x̂_n + r·ĥ_n)
+        let da_n = dh[j] * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
+        let da_z = dh[j] * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
+        let da_r = da_n * hn[j] * r[j] * (1.0 - r[j]);
+        dxr[j] = da_r;
+        dxz[j] = da_z;
+        dxn[j] = da_n;
+        dur[j] = da_r;
+        duz[j] = da_z;
+        dun[j] = da_n * r[j];
+        dp[j] = dh[j] * z[j];
+    }
+}
+
 /// Saved planes: r, z, n and `ĥ_n = W_hn h_{t−1} + b_hn`.
 /// The data flow of one step (`cell_diagram.rs` draws it): the tutorial GRU's picture, but r scales
 /// U_hn h_{t−1} + b_hn after the product, and h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}: z keeps the old state.
@@ -159,26 +221,17 @@ impl Cell for GruTorch {
         weights.project(previous, 0..3, recurrent);
         let [r, z, n, hn] = saved.split::<4>();
         for b in 0..batch {
-            let [xr, xz, xn] = blocks::<3>(&x_proj[b * 3 * h..], h);
-            let [ur, uz, un] = blocks::<3>(&recurrent[b * 3 * h..], h);
-            let row = b * h..(b + 1) * h;
-            let (r, z, n, hn) = (
+            let (row, wide) = (b * h..(b + 1) * h, b * 3 * h..(b + 1) * 3 * h);
+            forward_row(
+                &x_proj[wide.clone()],
+                &recurrent[wide],
+                &previous[row.clone()],
                 &mut r[row.clone()],
                 &mut z[row.clone()],
                 &mut n[row.clone()],
                 &mut hn[row.clone()],
+                &mut next[row],
             );
-            let (hp, out) = (&previous[row.clone()], &mut next[row]);
-            for j in 0..h {
-                let rj = sigmoid(xr[j] + ur[j]);
-                let zj = sigmoid(xz[j] + uz[j]);
-                let nj = tanh(xn[j] + rj * un[j]);
-                r[j] = rj;
-                z[j] = zj;
-                n[j] = nj;
-                hn[j] = un[j];
-                out[j] = (1.0 - zj) * nj + zj * hp[j];
-            }
         }
     }
 
@@ -197,29 +250,25 @@ impl Cell for GruTorch {
         let [r, z, n, hn] = saved.get::<4>();
         for b in 0..batch {
             let row = b * h..(b + 1) * h;
-            let (r, z, n, hn, hp) = (
-                &r[row.clone()],
-                &z[row.clone()],
-                &n[row.clone()],
-                &hn[row.clone()],
-                &previous[row.clone()],
-            );
-            let (dh, dp) = (&d_state[row.clone()], &mut d_previous[row]);
             let [dxr, dxz, dxn] = blocks_mut::<3>(&mut d_x_proj[b * 3 * h..], h);
             let [dur, duz, dun] = blocks_mut::<3>(&mut d_recurrent[b * 3 * h..], h);
-            for j in 0..h {
-                // h = (1 − z)·n + z·h_{t−1},  n = tanh(x̂_n + r·ĥ_n)
-                let da_n = dh[j] * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
-                let da_z = dh[j] * (hp[j] - n[j]) * z[j] * (1.0 - z[j]);
-                let da_r = da_n * hn[j] * r[j] * (1.0 - r[j]);
-                dxr[j] = da_r;
-                dxz[j] = da_z;
-                dxn[j] = da_n;
-                dur[j] = da_r;
-                duz[j] = da_z;
-                dun[j] = da_n * r[j];
-                dp[j] = dh[j] * z[j];
-            }
+            backward_row(
+                [
+                    &r[row.clone()],
+                    &z[row.clone()],
+                    &n[row.clone()],
+                    &hn[row.clone()],
+                ],
+                &previous[row.clone()],
+                &d_state[row.clone()],
+                dxr,
+                dxz,
+                dxn,
+                dur,
+                duz,
+                dun,
+                &mut d_previous[row],
+            );
         }
         // dh_{t−1} += dĥ·Uᵀ
         weights.project_back(d_recurrent, 0..3, d_previous, true);

@@ -33,6 +33,68 @@ use burn::tensor::activation;
 
 pub struct Lstm;
 
+/// One window's pointwise forward step: `x`, `u` its `[4H]` rows of `x̂` and `ĥ`, `c_prev` its
+/// `c_{t−1}`; writes the saved planes, `c_t` and `h_t`. Every slice it writes is a parameter of its
+/// own, so the compiler knows they do not overlap and vectorises the loop ([`crate::cells`] says why).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_row(
+    x: &[f32],
+    u: &[f32],
+    c_prev: &[f32],
+    si: &mut [f32],
+    sf: &mut [f32],
+    sg: &mut [f32],
+    so: &mut [f32],
+    stc: &mut [f32],
+    c: &mut [f32],
+    out: &mut [f32],
+) {
+    let h = c.len();
+    let [xi, xf, xg, xo] = blocks::<4>(x, h);
+    let [ui, uf, ug, uo] = blocks::<4>(u, h);
+    for j in 0..h {
+        let i = sigmoid(xi[j] + ui[j]);
+        let f = sigmoid(xf[j] + uf[j]);
+        let g = tanh(xg[j] + ug[j]);
+        let o = sigmoid(xo[j] + uo[j]);
+        let cj = f * c_prev[j] + i * g;
+        let tc = tanh(cj);
+        (si[j], sf[j], sg[j], so[j], stc[j]) = (i, f, g, o, tc);
+        c[j] = cj;
+        out[j] = o * tc;
+    }
+}
+
+/// One window's pointwise backward step (the derivation above): `gates` its saved i, f, g, o,
+/// `tanh_c` its tanh(c_t), `dh` the total `dL/dh_t`; `dc` carries `dc_{t+1}·f_{t+1}` in and
+/// `dc_t·f_t` out, `dc_total` gets `dL/dc_t` and `di`, `df`, `dg`, `d_o` the window's blocks of `dx̂`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_row(
+    [i, f, g, o]: [&[f32]; 4],
+    tanh_c: &[f32],
+    c_prev: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+    dc_total: &mut [f32],
+    di: &mut [f32],
+    df: &mut [f32],
+    dg: &mut [f32],
+    d_o: &mut [f32],
+) {
+    for j in 0..dh.len() {
+        // h = o·tanh(c),  c = f·c_{t−1} + i·g
+        let dcj = dc[j] + dh[j] * o[j] * (1.0 - tanh_c[j] * tanh_c[j]);
+        d_o[j] = dh[j] * tanh_c[j] * o[j] * (1.0 - o[j]);
+        di[j] = dcj * g[j] * i[j] * (1.0 - i[j]);
+        dg[j] = dcj * i[j] * (1.0 - g[j] * g[j]);
+        df[j] = dcj * c_prev[j] * f[j] * (1.0 - f[j]);
+        dc[j] = dcj * f[j];
+        dc_total[j] = dcj;
+    }
+}
+
 /// Saved planes: i, f, g, o and tanh(c_t).
 /// The data flow of one step (`cell_diagram.rs` draws it): the cell state c along the top, kept by f
 /// and written by i ⊙ g; h_t = o ⊙ tanh(c_t) leaves at the bottom right.
@@ -208,32 +270,19 @@ impl Cell for Lstm {
         weights.project(previous, 0..4, recurrent);
         let [si, sf, sg, so, stc] = saved.split::<5>();
         for b in 0..batch {
-            let [xi, xf, xg, xo] = blocks::<4>(&x_proj[b * 4 * h..], h);
-            let [ui, uf, ug, uo] = blocks::<4>(&recurrent[b * 4 * h..], h);
-            let row = b * h..(b + 1) * h;
-            let (si, sf, sg, so, stc) = (
+            let (row, wide) = (b * h..(b + 1) * h, b * 4 * h..(b + 1) * 4 * h);
+            forward_row(
+                &x_proj[wide.clone()],
+                &recurrent[wide],
+                &memory_previous[row.clone()],
                 &mut si[row.clone()],
                 &mut sf[row.clone()],
                 &mut sg[row.clone()],
                 &mut so[row.clone()],
                 &mut stc[row.clone()],
-            );
-            let (cp, c, out) = (
-                &memory_previous[row.clone()],
                 &mut memory_next[row.clone()],
                 &mut next[row],
             );
-            for j in 0..h {
-                let i = sigmoid(xi[j] + ui[j]);
-                let f = sigmoid(xf[j] + uf[j]);
-                let g = tanh(xg[j] + ug[j]);
-                let o = sigmoid(xo[j] + uo[j]);
-                let cj = f * cp[j] + i * g;
-                let tc = tanh(cj);
-                (si[j], sf[j], sg[j], so[j], stc[j]) = (i, f, g, o, tc);
-                c[j] = cj;
-                out[j] = o * tc;
-            }
         }
     }
 
@@ -253,27 +302,24 @@ impl Cell for Lstm {
         let [si, sf, sg, so, stc] = saved.get::<5>();
         for b in 0..batch {
             let row = b * h..(b + 1) * h;
-            let (i, f, g, o, tc, cp) = (
-                &si[row.clone()],
-                &sf[row.clone()],
-                &sg[row.clone()],
-                &so[row.clone()],
+            let [di, df, dg, d_o] = blocks_mut::<4>(&mut d_x_proj[b * 4 * h..], h);
+            backward_row(
+                [
+                    &si[row.clone()],
+                    &sf[row.clone()],
+                    &sg[row.clone()],
+                    &so[row.clone()],
+                ],
                 &stc[row.clone()],
                 &memory_previous[row.clone()],
+                &d_state[row.clone()],
+                &mut d_memory[row.clone()],
+                &mut d_memory_total[row],
+                di,
+                df,
+                dg,
+                d_o,
             );
-            let (dh, dc) = (&d_state[row.clone()], &mut d_memory[row.clone()]);
-            let dc_total = &mut d_memory_total[row];
-            let [di, df, dg, d_o] = blocks_mut::<4>(&mut d_x_proj[b * 4 * h..], h);
-            for j in 0..h {
-                // h = o·tanh(c),  c = f·c_{t−1} + i·g
-                let dcj = dc[j] + dh[j] * o[j] * (1.0 - tc[j] * tc[j]);
-                d_o[j] = dh[j] * tc[j] * o[j] * (1.0 - o[j]);
-                di[j] = dcj * g[j] * i[j] * (1.0 - i[j]);
-                dg[j] = dcj * i[j] * (1.0 - g[j] * g[j]);
-                df[j] = dcj * cp[j] * f[j] * (1.0 - f[j]);
-                dc[j] = dcj * f[j];
-                dc_total[j] = dcj;
-            }
         }
         // dh_{t−1} = dĥ·Uᵀ
         weights.project_back(d_x_proj, 0..4, d_previous, false);

@@ -15,6 +15,13 @@
 //! Every cell shares PyTorch's weight layout, transposed for `x · W`: `w_input` `[I, G·H]`,
 //! `w_hidden` `[H, G·H]`, `b_input` `[G·H]` and, for all but the cho GRU, `b_hidden` `[G·H]`, with
 //! the G gate blocks in PyTorch's row order.
+//!
+//! A fused step's pointwise loop runs over one window's row at a time. Where it writes more than a
+//! few slices it lives in a function of its own (`forward_row`, `backward_row`) that takes every
+//! slice it writes as a parameter: Rust marks `&mut` parameters `noalias`, so LLVM knows the writes
+//! do not overlap and vectorises the loop. As slices local to one function they needed more
+//! run-time overlap checks than LLVM makes, and the loop ran scalar (the 8×1 LSTM's epoch in V8:
+//! 6.3 → 3.3 ms).
 
 pub mod gru_cho;
 pub mod gru_torch;
