@@ -207,13 +207,14 @@ async function worker(query, workers, epochs) {
 /** Speed as the model grows (issue 20): every cell at six sizes, ours on one worker and on every core,
  * PyTorch on one thread and on its default threads, all in this run. */
 /** Epochs per row: enough that the median is of steady epochs. Forced helpers join after a few epochs,
- * and their first epochs run slower (V8 compiles the hot code to its optimising tier on the cores both
- * workers need): with 20 epochs the RNN at 64 × 2 had 13 joined epochs, too few for a median. */
+ * and their first 20–30 epochs run unevenly (V8 compiles the hot code to its optimising tier on the
+ * cores both workers need): at 64 × 2 the RNN's median over 40 epochs read 15.9 ms, over epochs 40–100
+ * 13.0 ms. */
 const SCALING = [
-  { hidden: 8, layers: 1, window: 10, epochs: 40 },
-  { hidden: 32, layers: 2, window: 10, epochs: 40 },
-  { hidden: 64, layers: 2, window: 10, epochs: 40 },
-  { hidden: 128, layers: 2, window: 10, epochs: 20 },
+  { hidden: 8, layers: 1, window: 10, epochs: 100 },
+  { hidden: 32, layers: 2, window: 10, epochs: 100 },
+  { hidden: 64, layers: 2, window: 10, epochs: 100 },
+  { hidden: 128, layers: 2, window: 10, epochs: 30 },
   { hidden: 32, layers: 2, window: 50, epochs: 16 },
   { hidden: 128, layers: 4, window: 50, epochs: 9 },
 ];
