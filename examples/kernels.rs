@@ -1,12 +1,53 @@
 //! The fused path's matrix products timed two ways on the shapes the tutorial's run uses (990 windows of
 //! 10 steps, 32 units; G = 1, 3 or 4 gate blocks): our register-blocked kernel (`src/kernels.rs`) and
 //! the `matrixmultiply` crate (ndarray's own GEMM). Prints one JSON line per shape; `make bench` runs
-//! it and BENCHMARKS.md keeps the figures. Not a test: timings on shared machines are noisy.
+//! it natively and in V8 (Chromium's engine: `scripts/kernels-wasm.mjs` builds it for wasm32 with
+//! simd128, as the page's module is built, and runs it in Node), and BENCHMARKS.md keeps the figures.
+//! Not a test: timings on shared machines are noisy. Natively `kernels::matmul` hands a transposed
+//! left operand to `matrixmultiply` itself (where this example found it faster), so those rows there
+//! time the crate against itself.
 //!
 //!     cargo run --release --example kernels
+//!     node scripts/kernels-wasm.mjs
 
 use gru_lab::kernels::{Lhs, matmul};
-use web_time::Instant; // std's natively; the crate's one clock everywhere
+
+/// The clock and the output: std's natively; on wasm32 (no WASI, no bindings) two functions the
+/// host imports into the module (`scripts/kernels-wasm.mjs`).
+#[cfg(not(target_arch = "wasm32"))]
+mod host {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    pub fn now_ms() -> f64 {
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3
+    }
+
+    pub fn emit(line: &str) {
+        println!("{line}");
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod host {
+    unsafe extern "C" {
+        /// `performance.now()`.
+        fn host_now_ms() -> f64;
+        /// Prints the UTF-8 line at `ptr`, `len` bytes long.
+        fn host_emit(ptr: *const u8, len: usize);
+    }
+
+    pub fn now_ms() -> f64 {
+        // SAFETY: the host's function takes nothing and returns a number.
+        unsafe { host_now_ms() }
+    }
+
+    pub fn emit(line: &str) {
+        // SAFETY: the host reads `len` bytes at `ptr`, which `line` holds for the call.
+        unsafe { host_emit(line.as_ptr(), line.len()) }
+    }
+}
 
 /// One product `C[m, n] = A[m, k] · B[k, n]`, A row-major or transposed as the fused path reads it.
 struct Shape {
@@ -21,9 +62,9 @@ fn median_ms(mut run: impl FnMut(), reps: usize) -> f64 {
     run();
     let mut times: Vec<f64> = (0..reps)
         .map(|_| {
-            let t = Instant::now();
+            let t = host::now_ms();
             run();
-            t.elapsed().as_secs_f64() * 1e3
+            host::now_ms() - t
         })
         .collect();
     times.sort_by(f64::total_cmp);
@@ -125,7 +166,7 @@ fn main() {
             "{}: the two products differ by {worst}",
             s.what
         );
-        println!(
+        host::emit(&format!(
             "{{\"shape\":\"{} [{}x{}]·[{}x{}]\",\"ours_ms\":{ours:.4},\"matrixmultiply_ms\":{theirs:.4},\"ratio\":{:.2}}}",
             s.what,
             s.m,
@@ -133,6 +174,6 @@ fn main() {
             s.k,
             s.n,
             theirs / ours
-        );
+        ));
     }
 }

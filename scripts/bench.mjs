@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // GRU Lab benchmark: ms per epoch of the tutorial configuration for every cell, natively and in headless
 // Chromium (one thread, one worker: like for like with PyTorch on one thread), navigation → first finished epoch, WebGPU on SwiftShader (small config, emulated), wasm
-// sizes, our matrix kernel against the matrixmultiply crate (examples/kernels.rs), and where available
+// sizes, our matrix kernel against the matrixmultiply crate (examples/kernels.rs, natively and in V8), and where available
 // PyTorch (scripts/bench_torch.py, the matching torch.nn module) and TF.js (scripts/tfjs-peer,
 // --tfjs, the matching Keras layer), all in the same run; and Play in the page: wall time per epoch
 // against the worker's own, frames drawn per second and the main-thread cost of drawing; compare mode's
@@ -180,6 +180,12 @@ function kernels() {
   return out.trim().split('\n').map((line) => JSON.parse(line));
 }
 
+/** The same products in V8 (simd128, as the page's CPU module): scripts/kernels-wasm.mjs. */
+function kernelsWasm() {
+  const out = execFileSync('node', [join(ROOT, 'scripts/kernels-wasm.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  return out.trim().split('\n').map((line) => JSON.parse(line));
+}
+
 /** Median and min over epochs 3…N, or with `counts` (workers per epoch) over the epochs after the
  * first that the most workers trained (helpers join after epoch 2, once they are up): the scaling
  * table's runs are short, a large model's epoch takes seconds. */
@@ -329,6 +335,7 @@ const report = {
   gpuWork: [await gpuWork('hidden=4&layers=1&points=60&window=5', 3), await gpuWork('', 1)],
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   kernels: kernels(),
+  kernelsWasm: kernelsWasm(),
   scaling: await scaling(),
 };
 const row = (name, r) => `${name.padEnd(52)} ${r ? `${r.medianMs.toFixed(1).padStart(9)} ${r.minMs.toFixed(1).padStart(9)}` : '      n/a       n/a'}`;
@@ -364,6 +371,8 @@ lines.push(
   '',
   'matrix products (native): ours vs matrixmultiply, ms',
   ...report.kernels.map((k) => `${k.shape.padEnd(70)} ${k.ours_ms.toFixed(3).padStart(8)} ${k.matrixmultiply_ms.toFixed(3).padStart(8)}  (${k.ratio}×)`),
+  'matrix products (V8, wasm simd128): ours vs matrixmultiply, ms',
+  ...report.kernelsWasm.map((k) => `${k.shape.padEnd(70)} ${k.ours_ms.toFixed(3).padStart(8)} ${k.matrixmultiply_ms.toFixed(3).padStart(8)}  (${k.ratio}×)`),
   '',
   ...scalingLines(report.scaling),
   '');

@@ -86,9 +86,46 @@ pub fn matmul(
         }
         return;
     }
+    if matrixmultiply_is_faster(&a) {
+        // SAFETY: the asserts above bound every element sgemm reads (A's rows `row_stride` and its
+        // columns `col_stride` apart, B's rows `ldb` apart) and writes (C's rows `ldc` apart); with
+        // beta = 0 it does not read C.
+        unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                a.data.as_ptr(),
+                a.row_stride as isize,
+                a.col_stride as isize,
+                b.as_ptr(),
+                ldb as isize,
+                1,
+                if accumulate { 1.0 } else { 0.0 },
+                c.as_mut_ptr(),
+                ldc as isize,
+                1,
+            );
+        }
+        return;
+    }
     // SAFETY: `blocks` needs relaxed SIMD only in builds that enable it, which the page loads only
     // where `WebAssembly.validate` accepts relaxed SIMD (www/lab/modules.js).
     unsafe { blocks(m, n, k, a, b, ldb, c, ldc, accumulate) }
+}
+
+/// Whether the `matrixmultiply` crate (ndarray's own GEMM) computes this product faster than
+/// [`blocks`]: natively, for a transposed `A` (the weight gradients `Xᵀ·dY`, where our panels gather
+/// `A` with a stride). Measured on the fused path's shapes (`examples/kernels.rs`, `make bench`,
+/// BENCHMARKS.md 2026-12-06): natively it was 1.43× faster where `C` is 32 wide and 1.02–1.06× where
+/// it is wider, ours 1.03–1.06× faster for a row-major `A`. In V8 ours is 1.3–1.45× faster for a
+/// row-major `A` and 1.11–1.15× for a transposed one, except where `C` is 32 wide (`matrixmultiply`
+/// 1.06× faster on the simd128 build); routing those to it left the RNN's epoch in Chromium as it was
+/// (9.4–10.1 against 9.7–10.2 ms, the relaxed-SIMD build the page loads), so wasm keeps ours.
+fn matrixmultiply_is_faster(a: &Lhs) -> bool {
+    let transposed = a.row_stride == 1 && a.col_stride > 1;
+    transposed && !cfg!(target_arch = "wasm32")
 }
 
 /// [`matmul`]'s loops over the shared dimension in chunks of [`KC`] and the result in `MR × NR`
