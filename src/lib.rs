@@ -10,11 +10,6 @@
 //! `web`. [`pth`] and [`weights`] read and write files of [`state_dict`]s. Everything but `web`
 //! compiles and is tested natively.
 
-#[cfg(target_arch = "wasm32")]
-mod aligned_alloc;
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: aligned_alloc::CacheLineAligned = aligned_alloc::CacheLineAligned;
 pub mod bptt;
 pub mod cell_diagram;
 pub mod cells;
