@@ -129,8 +129,9 @@ fn matrixmultiply_is_faster(a: &Lhs) -> bool {
 }
 
 /// [`matmul`]'s loops over the shared dimension in chunks of [`KC`] and the result in `MR × NR`
-/// tiles. A row-major `A` is read where it lies; a transposed `A` (a weight gradient's `Xᵀ`, read
-/// with a stride) and the bottom edge (fewer than `MR` rows) are packed first. Packing every panel
+/// tiles. On wasm32 a row-major `A` is read where it lies ([`READ_A_IN_PLACE`]); a transposed `A`
+/// (a weight gradient's `Xᵀ`, read with a stride), the bottom edge (fewer than `MR` rows) and every
+/// panel of a native build are packed first. Packing every panel
 /// was most of `matmul`'s own 20% of a profiled epoch (V8, tutorial GRU), because `C` is often
 /// narrow (`dĥ·Uᵀ`, 32 columns: four tiles to share one packed panel). With `relaxed-simd` the
 /// micro-kernel inlines here.
