@@ -186,14 +186,16 @@ function kernelsWasm() {
   return out.trim().split('\n').map((line) => JSON.parse(line));
 }
 
-/** Median and min over epochs 3…N, or with `counts` (workers per epoch) over the epochs after the
- * first that the most workers trained (helpers join after epoch 2, once they are up): the scaling
- * table's runs are short, a large model's epoch takes seconds. */
+/** Median and min over the steady epochs: the later half of epochs 3…N, or with `counts` (workers per
+ * epoch) of the epochs after the first that the most workers trained (helpers join after epoch 2,
+ * once they are up). The same rule for every column, ours and PyTorch's. The scaling table's runs are
+ * short (a large model's epoch takes seconds), and the first 20–30 epochs after the helpers join run
+ * unevenly (V8 compiles the hot code to its optimising tier on the cores both workers need). */
 function tail(ms, counts = null) {
   const most = counts ? Math.max(...counts) : 0;
-  const first = counts ? counts.indexOf(most) + 1 : 2;
-  const rest = ms.slice(Math.max(first, 2)).sort((a, b) => a - b);
-  return { epochs: ms.length, medianMs: rest[Math.floor(rest.length / 2)], minMs: rest[0] };
+  const first = Math.max(counts ? counts.indexOf(most) + 1 : 2, 2);
+  const steady = ms.slice(first + Math.floor((ms.length - first) / 2)).sort((a, b) => a - b);
+  return { epochs: ms.length, steadyFrom: ms.length - steady.length + 1, medianMs: steady[Math.floor(steady.length / 2)], minMs: steady[0] };
 }
 
 /** The training worker alone (www/bench/worker.html: Play, nothing drawn) on `workers` workers. */
@@ -249,7 +251,7 @@ async function scaling() {
 
 function scalingLines(rows) {
   const f = (r) => (r ? r.medianMs.toFixed(1).padStart(9) : '      n/a');
-  const lines = [`speed as the model grows: ms/epoch (median of epochs 3…N; with helpers, of those after they joined); ours = the training worker alone (www/bench/worker.html), ${cores} = every core`,
+  const lines = [`speed as the model grows: ms/epoch (median of the later half of epochs 3…N; with helpers, of those after they joined); ours = the training worker alone (www/bench/worker.html), ${cores} = every core`,
     `${'cell hidden × layers, window'.padEnd(32)}  ours 1   ours ${cores}  torch 1  torch ${rows[0]?.torchAll?.threads ?? '?'}   ours1/t1  ours${cores}/t1  1→${cores} speed-up`];
   for (const r of rows) {
     lines.push(`${`${r.cell} ${r.hidden} × ${r.layers}, ${r.window}`.padEnd(32)}${f(r.ours1)}${f(r.oursAll)}${f(r.torch1)}${f(r.torchAll)}   ${ratio(r.ours1.medianMs, r.torch1?.medianMs).padStart(6)}   ${ratio(r.oursAll.medianMs, r.torch1?.medianMs).padStart(6)}   ${ratio(r.ours1.medianMs, r.oursAll.medianMs).padStart(6)}`);
@@ -257,14 +259,15 @@ function scalingLines(rows) {
   return lines;
 }
 
-/** The GPU work of one epoch of `query` forced onto WebGPU (SwiftShader, emulated on the CPU), Step's
- * snapshot included: compute dispatches, queue submits and buffer maps per epoch, counted in the
- * training worker over `epochs` epochs after a first one (which compiles the kernels), and the
- * worker's ms/epoch over them. */
-async function gpuWork(query, epochs) {
+/** The GPU work of one epoch of `query` forced onto WebGPU (SwiftShader, emulated on the CPU) by
+ * `backend` ('webgpu': the fused pass; 'webgpu-ops': Burn's op-by-op autodiff), Step's snapshot
+ * included: compute dispatches, queue submits and buffer maps per epoch, counted in the training
+ * worker over `epochs` epochs after a first one (which compiles the kernels), and the worker's
+ * ms/epoch over them. */
+async function gpuWork(backend, query, epochs) {
   const b = await start({ webgpu: true });
   try {
-    const page = await b.page(`/?backend=webgpu&${query}`);
+    const page = await b.page(`/?backend=${backend}&${query}`);
     await page.waitForFunction(() => window.gruLab && window.gruLab.backend, null, { timeout: 600_000 });
     const backend = await page.evaluate(() => window.gruLab.backend);
     await page.evaluate(() => window.gruLab.step());
@@ -278,18 +281,37 @@ async function gpuWork(query, epochs) {
     }, epochs);
     const counts = await counter.read();
     const per = (n) => Math.round(n / epochs);
-    return { query, backend, epochs, dispatches: per(counts.dispatches), submits: per(counts.submits), maps: per(counts.maps), medianMs: ms.sort((a, c) => a - c)[Math.floor(ms.length / 2)] };
+    return { path: backend, query, backend, epochs, dispatches: per(counts.dispatches), submits: per(counts.submits), maps: per(counts.maps), medianMs: ms.sort((a, c) => a - c)[Math.floor(ms.length / 2)] };
   } finally {
     await b.close();
   }
 }
 
-const gpuWorkLine = (w) => `${w.query}: ${w.dispatches} dispatches, ${w.submits} submits, ${w.maps} maps per epoch; ${w.medianMs.toFixed(0)} ms/epoch (${w.backend}, ${w.epochs} epochs after the first)`;
+const gpuWorkLine = (w) => `${w.path.padEnd(10)} ${w.query || 'tutorial'}: ${w.dispatches} dispatches, ${w.submits} submits, ${w.maps} maps per epoch; ${w.medianMs.toFixed(0)} ms/epoch (${w.backend}, ${w.epochs} epochs after the first)`;
 
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
+
+/** The op-by-op path and the fused pass on the same two configurations, in one run. */
+async function gpuWorkRows() {
+  const rows = [];
+  for (const [query, epochs] of [['hidden=4&layers=1&points=60&window=5', 3], ['', 1]]) {
+    for (const backend of ['webgpu-ops', 'webgpu']) rows.push(await gpuWork(backend, query, backend === 'webgpu' ? 3 : epochs));
+  }
+  return rows;
+}
+
+function gpuWorkLines(rows) {
+  const lines = rows.map(gpuWorkLine);
+  for (const fused of rows.filter((r) => r.path === 'webgpu')) {
+    const ops = rows.find((r) => r.path === 'webgpu-ops' && r.query === fused.query);
+    lines.push(`${fused.query || 'tutorial'}: the fused pass ${ratio(ops?.medianMs, fused.medianMs)}× faster than op by op, ${ratio(ops?.dispatches, fused.dispatches)}× fewer dispatches`);
+  }
+  return lines;
+}
+
 if (args.includes('--only=gpu')) {
-  const rows = [await gpuWork('hidden=4&layers=1&points=60&window=5', 3), await gpuWork('', 1)];
-  console.error(['', 'GPU work per epoch, op-by-op path, WebGPU on SwiftShader (Step: one epoch and its snapshot)', ...rows.map(gpuWorkLine), ''].join('\n'));
+  const rows = await gpuWorkRows();
+  console.error(['', 'GPU work per epoch, WebGPU on SwiftShader (Step: one epoch and its snapshot)', ...gpuWorkLines(rows), ''].join('\n'));
   console.log(JSON.stringify({ date: new Date().toISOString(), gpuWork: rows }, null, 2));
   process.exit(0);
 }
@@ -332,7 +354,8 @@ const report = {
   },
   compare: await compareRounds(),
   chromiumWebgpuEmulated: await browser(true, 'backend=webgpu&hidden=4&layers=1&points=60&window=5', 5),
-  gpuWork: [await gpuWork('hidden=4&layers=1&points=60&window=5', 3), await gpuWork('', 1)],
+  chromiumWebgpuOpsEmulated: await browser(true, 'backend=webgpu-ops&hidden=4&layers=1&points=60&window=5', 5),
+  gpuWork: await gpuWorkRows(),
   wasm: Object.fromEntries(MODULES.map((m) => [m.path, sizes(join(ROOT, m.path))])),
   kernels: kernels(),
   kernelsWasm: kernelsWasm(),
@@ -364,8 +387,9 @@ lines.push(
   ...Object.entries(report.compare).map(([n, r]) => `  ${n} run${n === '1' ? ' ' : 's'}: ${r.medianMs.toFixed(1)} / ${r.minMs.toFixed(1)} (${ratio(r.medianMs, report.compare[1].medianMs)}× one run)`),
   '',
   row('Chromium, WebGPU on SwiftShader (4 units, emulated)', report.chromiumWebgpuEmulated),
-  'GPU work per epoch, op-by-op path, WebGPU on SwiftShader (Step: one epoch and its snapshot):',
-  ...report.gpuWork.map((w) => `  ${gpuWorkLine(w)}`),
+  row('  the same, op by op', report.chromiumWebgpuOpsEmulated),
+  'GPU work per epoch, WebGPU on SwiftShader (Step: one epoch and its snapshot):',
+  ...gpuWorkLines(report.gpuWork).map((line) => `  ${line}`),
   `navigation → first finished epoch (cho): ${cells.cho.chromiumNdarray.navigationToFirstEpochMs.toFixed(0)} ms`,
   ...Object.entries(report.wasm).map(([path, w]) => `${path}: raw ${(w.raw / 1e6).toFixed(2)} MB, gzip ${(w.gzip / 1e6).toFixed(2)} MB, brotli ${(w.brotli / 1e6).toFixed(2)} MB`),
   '',

@@ -20,6 +20,7 @@ pub mod diagram;
 pub mod dropout;
 pub mod epoch_log;
 pub mod forecast;
+pub mod gpu;
 pub mod gradient_flow;
 pub mod history;
 pub mod kernels;

@@ -546,9 +546,8 @@ impl Trainer {
         shards.map(|k| worker.shard(&self.data, job, k)).collect()
     }
 
-    /// Ends a begun epoch with every shard's part, in shard order: the parts added up, the loss
-    /// and gradients checked, clipped and handed to Burn's Adam. The loss is known before the update,
-    /// so a diverged epoch changes nothing but the dropout stream.
+    /// Ends a begun epoch with every shard's part, in shard order: the parts added up, then
+    /// [`Trainer::update`].
     pub async fn finish_epoch(
         &mut self,
         pending: PendingEpoch,
@@ -564,11 +563,39 @@ impl Trainer {
                 pending.plan.shards
             )));
         }
+        let whole = shards::combine(pending.plan.batch, parts);
+        self.update(epoch, lr, started, whole).await
+    }
+
+    /// Ends a begun epoch whose whole batch was computed in one part elsewhere (the GPU pass of
+    /// `crate::gpu`), as [`Trainer::finish_epoch`] ends one from its shards.
+    pub async fn finish_epoch_whole(
+        &mut self,
+        pending: PendingEpoch,
+        part: ShardGradients,
+    ) -> Result<EpochReport, TrainError> {
+        let PendingEpoch {
+            epoch, lr, started, ..
+        } = pending;
+        let whole = shards::combine(pending.plan.batch, [part]);
+        self.update(epoch, lr, started, whole).await
+    }
+
+    /// The update of an epoch from the whole batch's loss and gradients: checked, clipped and handed
+    /// to Burn's Adam. The loss is known before the update, so a diverged epoch changes nothing but
+    /// the dropout stream.
+    async fn update(
+        &mut self,
+        epoch: usize,
+        lr: f64,
+        started: web_time::Instant,
+        whole: ShardGradients,
+    ) -> Result<EpochReport, TrainError> {
         let ShardGradients {
             squared_error: loss,
             mut grads,
             flow,
-        } = shards::combine(pending.plan.batch, parts);
+        } = whole;
         // clip_grad_norm_: one L2 norm over every gradient, scale by max_norm / (norm + 1e-6) ≤ 1.
         let norm = grads
             .values()

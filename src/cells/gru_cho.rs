@@ -98,6 +98,53 @@ const PICTURE: Picture = Picture {
     ],
 };
 
+/// [`GruCho`]'s fused forward and backward step for one window on the GPU ([`CellSpec::wgsl`]).
+const WGSL: &str = r"
+fn cell_forward(x_proj: u32, previous: u32, memory_previous: u32, next: u32, memory_next: u32,
+        saved: u32, recurrent: u32) {
+    // [â_r, â_z] = h_{t−1}·U_rz
+    project(previous, 0u, 2u, recurrent);
+    for (var j = 0u; j < H; j++) {
+        let r = sigmoid(at(x_proj + j) + at(recurrent + j));
+        put(saved + j, r);
+        put(saved + H + j, sigmoid(at(x_proj + H + j) + at(recurrent + H + j)));
+        put(saved + 3u * H + j, r * at(previous + j));
+    }
+    // â_n = (r ⊙ h_{t−1})·U_h
+    project(saved + 3u * H, 2u, 3u, recurrent);
+    for (var j = 0u; j < H; j++) {
+        let z = at(saved + H + j);
+        let n = tanh_(at(x_proj + 2u * H + j) + at(recurrent + 2u * H + j));
+        put(saved + 2u * H + j, n);
+        put(next + j, (1.0 - z) * at(previous + j) + z * n);
+    }
+}
+
+fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_previous: u32,
+        memory: u32, saved: u32, d_x_proj: u32, d_recurrent: u32, d_previous: u32,
+        d_memory_total: u32, scratch: u32) {
+    for (var j = 0u; j < H; j++) {
+        let z = at(saved + H + j);
+        let n = at(saved + 2u * H + j);
+        let dh = at(d_state + j);
+        // h = (1 − z)·h_{t−1} + z·h̃
+        put(d_x_proj + H + j, dh * (n - at(previous + j)) * z * (1.0 - z));
+        put(d_x_proj + 2u * H + j, dh * z * (1.0 - n * n));
+        put(d_previous + j, dh * (1.0 - z));
+    }
+    // d(r ⊙ h_{t−1}) = da_n·U_hᵀ
+    project_back(d_x_proj, 2u, 3u, scratch, false);
+    for (var j = 0u; j < H; j++) {
+        let r = at(saved + j);
+        let drh = at(scratch + j);
+        put(d_x_proj + j, drh * at(previous + j) * r * (1.0 - r));
+        put(d_previous + j, at(d_previous + j) + drh * r);
+    }
+    // dh_{t−1} += [da_r, da_z]·U_rzᵀ
+    project_back(d_x_proj, 0u, 2u, d_previous, true);
+}
+";
+
 const SPEC: CellSpec = CellSpec {
     name: "cho",
     title: "GRU as in the tutorial (Cho et al. 2014)",
@@ -115,6 +162,7 @@ const SPEC: CellSpec = CellSpec {
         quantity: "z",
         complement: true,
     }),
+    wgsl: WGSL,
     quantities: &[
         Quantity {
             name: "z",

@@ -123,6 +123,51 @@ const PICTURE: Picture = Picture {
     ],
 };
 
+/// [`forward_row`] and [`backward_row`] for one window on the GPU ([`CellSpec::wgsl`]).
+const WGSL: &str = r"
+fn cell_forward(x_proj: u32, previous: u32, memory_previous: u32, next: u32, memory_next: u32,
+        saved: u32, recurrent: u32) {
+    // ĥ = h_{t−1}·U + b_h, all three blocks.
+    project(previous, 0u, 3u, recurrent);
+    for (var j = 0u; j < H; j++) {
+        let r = sigmoid(at(x_proj + j) + at(recurrent + j));
+        let z = sigmoid(at(x_proj + H + j) + at(recurrent + H + j));
+        let hn = at(recurrent + 2u * H + j);
+        let n = tanh_(at(x_proj + 2u * H + j) + r * hn);
+        put(saved + j, r);
+        put(saved + H + j, z);
+        put(saved + 2u * H + j, n);
+        put(saved + 3u * H + j, hn);
+        put(next + j, (1.0 - z) * n + z * at(previous + j));
+    }
+}
+
+fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_previous: u32,
+        memory: u32, saved: u32, d_x_proj: u32, d_recurrent: u32, d_previous: u32,
+        d_memory_total: u32, scratch: u32) {
+    for (var j = 0u; j < H; j++) {
+        let r = at(saved + j);
+        let z = at(saved + H + j);
+        let n = at(saved + 2u * H + j);
+        let hn = at(saved + 3u * H + j);
+        let dh = at(d_state + j);
+        // h = (1 − z)·n + z·h_{t−1},  n = tanh(x̂_n + r·ĥ_n)
+        let da_n = dh * (1.0 - z) * (1.0 - n * n);
+        let da_z = dh * (at(previous + j) - n) * z * (1.0 - z);
+        let da_r = da_n * hn * r * (1.0 - r);
+        put(d_x_proj + j, da_r);
+        put(d_x_proj + H + j, da_z);
+        put(d_x_proj + 2u * H + j, da_n);
+        put(d_recurrent + j, da_r);
+        put(d_recurrent + H + j, da_z);
+        put(d_recurrent + 2u * H + j, da_n * r);
+        put(d_previous + j, dh * z);
+    }
+    // dh_{t−1} += dĥ·Uᵀ
+    project_back(d_recurrent, 0u, 3u, d_previous, true);
+}
+";
+
 const SPEC: CellSpec = CellSpec {
     name: "pytorch",
     title: "GRU as PyTorch runs it (torch.nn.GRU)",
@@ -140,6 +185,7 @@ const SPEC: CellSpec = CellSpec {
         quantity: "z",
         complement: false,
     }),
+    wgsl: WGSL,
     quantities: &[
         Quantity {
             name: "z",

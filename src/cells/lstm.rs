@@ -146,6 +146,52 @@ const PICTURE: Picture = Picture {
     notes: &[((220.0, 20.0), "cell state: kept by f, written by i ⊙ g")],
 };
 
+/// [`forward_row`] and [`backward_row`] for one window on the GPU ([`CellSpec::wgsl`]).
+const WGSL: &str = r"
+fn cell_forward(x_proj: u32, previous: u32, memory_previous: u32, next: u32, memory_next: u32,
+        saved: u32, recurrent: u32) {
+    project(previous, 0u, 4u, recurrent);
+    for (var j = 0u; j < H; j++) {
+        let i = sigmoid(at(x_proj + j) + at(recurrent + j));
+        let f = sigmoid(at(x_proj + H + j) + at(recurrent + H + j));
+        let g = tanh_(at(x_proj + 2u * H + j) + at(recurrent + 2u * H + j));
+        let o = sigmoid(at(x_proj + 3u * H + j) + at(recurrent + 3u * H + j));
+        let c = f * at(memory_previous + j) + i * g;
+        let tc = tanh_(c);
+        put(saved + j, i);
+        put(saved + H + j, f);
+        put(saved + 2u * H + j, g);
+        put(saved + 3u * H + j, o);
+        put(saved + 4u * H + j, tc);
+        put(memory_next + j, c);
+        put(next + j, o * tc);
+    }
+}
+
+fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_previous: u32,
+        memory: u32, saved: u32, d_x_proj: u32, d_recurrent: u32, d_previous: u32,
+        d_memory_total: u32, scratch: u32) {
+    for (var j = 0u; j < H; j++) {
+        let i = at(saved + j);
+        let f = at(saved + H + j);
+        let g = at(saved + 2u * H + j);
+        let o = at(saved + 3u * H + j);
+        let tc = at(saved + 4u * H + j);
+        let dh = at(d_state + j);
+        // h = o·tanh(c),  c = f·c_{t−1} + i·g
+        let dc = at(d_memory + j) + dh * o * (1.0 - tc * tc);
+        put(d_x_proj + 3u * H + j, dh * tc * o * (1.0 - o));
+        put(d_x_proj + j, dc * g * i * (1.0 - i));
+        put(d_x_proj + 2u * H + j, dc * i * (1.0 - g * g));
+        put(d_x_proj + H + j, dc * at(memory_previous + j) * f * (1.0 - f));
+        put(d_memory + j, dc * f);
+        put(d_memory_total + j, dc);
+    }
+    // dh_{t−1} = dĥ·Uᵀ
+    project_back(d_x_proj, 0u, 4u, d_previous, false);
+}
+";
+
 const SPEC: CellSpec = CellSpec {
     name: "lstm",
     title: "LSTM (torch.nn.LSTM)",
@@ -163,6 +209,7 @@ const SPEC: CellSpec = CellSpec {
         quantity: "f",
         complement: false,
     }),
+    wgsl: WGSL,
     quantities: &[
         Quantity {
             name: "i",

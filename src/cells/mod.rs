@@ -128,6 +128,17 @@ pub struct CellSpec {
     pub keep: Option<KeepGate>,
     /// What the page draws per layer, step and unit, in drawing order.
     pub quantities: &'static [Quantity],
+    /// The fused step for one window in WGSL, for the GPU pass ([`crate::gpu`]): the same forward
+    /// and backward step as [`Cell::forward`] and [`Cell::backward`] with the batch taken away.
+    /// Two functions over offsets into the window's tape (`at(o)` reads, `put(o, v)` writes; `H`
+    /// units, blocks of H):
+    /// `cell_forward(x_proj, previous, memory_previous, next, memory_next, saved, recurrent)` and
+    /// `cell_backward(d_state, d_memory, previous, state, memory_previous, memory, saved, d_x_proj,
+    /// d_recurrent, d_previous, d_memory_total, scratch)`, the arguments as in [`ForwardStep`] and
+    /// [`BackwardStep`] (`saved` is plane 0 at this step, plane k at `saved + k·H`), with the
+    /// driver's `project(source, first_block, end_block, out)` and `project_back(d, first_block,
+    /// end_block, out, accumulate)` for the recurrent products, `sigmoid` and `tanh_`.
+    pub wgsl: &'static str,
 }
 
 impl CellSpec {

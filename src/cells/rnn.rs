@@ -45,6 +45,29 @@ const PICTURE: Picture = Picture {
     )],
 };
 
+/// The fused forward and backward step for one window on the GPU ([`CellSpec::wgsl`]).
+const WGSL: &str = r"
+fn cell_forward(x_proj: u32, previous: u32, memory_previous: u32, next: u32, memory_next: u32,
+        saved: u32, recurrent: u32) {
+    project(previous, 0u, 1u, recurrent);
+    for (var j = 0u; j < H; j++) {
+        put(next + j, tanh_(at(x_proj + j) + at(recurrent + j)));
+    }
+}
+
+fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_previous: u32,
+        memory: u32, saved: u32, d_x_proj: u32, d_recurrent: u32, d_previous: u32,
+        d_memory_total: u32, scratch: u32) {
+    // h = tanh(a)
+    for (var j = 0u; j < H; j++) {
+        let h = at(state + j);
+        put(d_x_proj + j, at(d_state + j) * (1.0 - h * h));
+    }
+    // dh_{t−1} = da·Uᵀ
+    project_back(d_x_proj, 0u, 1u, d_previous, false);
+}
+";
+
 const SPEC: CellSpec = CellSpec {
     name: "rnn",
     title: "Plain RNN (torch.nn.RNN, tanh)",
@@ -59,6 +82,7 @@ const SPEC: CellSpec = CellSpec {
     recurrent_inputs: &[(0..1, Source::State)],
     separate_recurrent_gradient: false,
     keep: None,
+    wgsl: WGSL,
     quantities: &[Quantity {
         name: "h",
         symbol: "h",

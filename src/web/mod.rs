@@ -8,9 +8,13 @@
 //!   validation layer), the charts drawn with plotters on canvases, the architecture SVG and the gate
 //!   hit-test for hovering.
 
+#[cfg(feature = "webgpu")]
+mod gpu_helper;
 mod page;
 mod session;
 
+#[cfg(feature = "webgpu")]
+pub use gpu_helper::GpuHelper;
 pub use page::*;
 pub use session::{Session, ShardHelper};
 

@@ -99,10 +99,11 @@ fn js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 pub struct Session {
     trainer: Option<Trainer>,
     device: Device,
-    /// Fused host BPTT on ndarray; Burn's autodiff on WebGPU, so the GPU does the work.
+    /// The fused path (on ndarray; its gradients may come from the GPU pass, [`super::GpuHelper`]);
+    /// Burn's autodiff on WebGPU's op-by-op path (`webgpu-ops`).
     path: TrainingPath,
     backend: String,
-    /// On WebGPU: the weights, history and scheduler after the last finished epoch, read back after
+    /// On the op-by-op WebGPU path: the weights, history and scheduler after the last finished epoch, read back after
     /// every epoch, so that a lost device or a failed step falls back to ndarray without losing the run.
     checkpoint: Option<Checkpoint>,
     /// The run's states at past epochs, for the scrubber and "continue from here" ([`History`]).
@@ -229,14 +230,16 @@ async fn webgpu_device() -> Result<Device, String> {
 
 #[wasm_bindgen]
 impl Session {
-    /// Starts a run of `config` on `backend`: `"webgpu"` (falls back to ndarray if WebGPU cannot start;
-    /// `backend` says why) or `"ndarray"`.
+    /// Starts a run of `config` on `backend`: `"ndarray"` (the fused path; on WebGPU its gradients
+    /// come from a [`super::GpuHelper`] through [`Session::finish_whole_epoch`]) or `"webgpu-ops"`
+    /// (Burn's op-by-op autodiff on WebGPU, the GPU pass's reference; falls back to ndarray if WebGPU
+    /// cannot start or hold the run, and `backend` says why).
     pub async fn create(config: JsValue, backend: String) -> Result<Session, JsValue> {
         let config = config_from(config)?;
         let too_large = crate::train::check_tensor_path(&config).err();
         let (device, path, name) = match backend.as_str() {
             // A run WebGPU's op-by-op path cannot hold trains on the CPU, in pieces.
-            "webgpu" if too_large.is_some() => (
+            "webgpu-ops" if too_large.is_some() => (
                 ndarray_device(),
                 TrainingPath::Fused,
                 format!(
@@ -244,8 +247,12 @@ impl Session {
                     too_large.as_deref().unwrap_or_default()
                 ),
             ),
-            "webgpu" => match webgpu_device().await {
-                Ok(device) => (device, TrainingPath::Tensor, "WebGPU".to_string()),
+            "webgpu-ops" => match webgpu_device().await {
+                Ok(device) => (
+                    device,
+                    TrainingPath::Tensor,
+                    "WebGPU (op by op)".to_string(),
+                ),
                 Err(why) => (
                     ndarray_device(),
                     TrainingPath::Fused,
@@ -256,7 +263,7 @@ impl Session {
             other => {
                 return Err(invalid(
                     "backend",
-                    format!("backend \"{other}\" is unknown: use webgpu or ndarray"),
+                    format!("backend \"{other}\" is unknown: use webgpu-ops or ndarray"),
                 ));
             }
         };
@@ -269,16 +276,7 @@ impl Session {
             ),
             TrainingPath::Fused => None,
         };
-        Ok(Session {
-            history: History::new(&trainer, history::BUDGET),
-            log: EpochLog::new(),
-            trainer: Some(trainer),
-            device,
-            path,
-            backend: name,
-            checkpoint,
-            pending: None,
-        })
+        Ok(Session::new(trainer, device, name, checkpoint))
     }
 
     /// Starts over from a GRU Lab weights file (the CLI's `gru_sine_wave_model.json` or the page's
@@ -372,9 +370,9 @@ impl Session {
     /// trainer is taken out for the duration, so an overlapping call gets a `busy` error, never a
     /// double borrow across the await.
     ///
-    /// On WebGPU, an epoch that fails in the backend (a lost device, say) falls back to ndarray: the
-    /// run continues there from the last finished epoch's weights, history and learning rate, the
-    /// epoch is trained again, and `backend` in the result names the new backend and why.
+    /// On WebGPU op by op, an epoch that fails in the backend (a lost device, say) falls back to
+    /// ndarray: the run continues there from the last finished epoch's weights, history and learning
+    /// rate, the epoch is trained again, and `backend` in the result names the new backend and why.
     pub async fn train(&mut self) -> Result<JsValue, JsValue> {
         let mut trainer = self.trainer.take().ok_or_else(busy)?;
         let mut result = trainer.step_epoch().await;
@@ -504,6 +502,27 @@ impl Session {
             return Err(e);
         }
         let report = trainer.finish_epoch(pending, parts).await;
+        let trained = self.trained(&trainer, report, None);
+        self.trainer = Some(trainer);
+        trained
+    }
+
+    /// Ends the begun epoch with the whole batch's part computed by the GPU pass
+    /// ([`super::GpuHelper::compute`]: `sums`, `grads`), instead of shards. Returns what
+    /// [`Session::train`] returns.
+    #[wasm_bindgen(js_name = finishWholeEpoch)]
+    pub async fn finish_whole_epoch(
+        &mut self,
+        sums: &[f64],
+        grads: &[f32],
+    ) -> Result<JsValue, JsValue> {
+        let trainer = self.trainer.as_ref().ok_or_else(busy)?;
+        let part =
+            ShardGradients::from_parts(trainer.model().shape(), trainer.data.window, sums, grads)
+                .ok_or_else(|| error(ErrorKind::Invalid, "the GPU pass's part did not fit"))?;
+        let (pending, _) = self.pending.take().ok_or_else(no_epoch)?;
+        let mut trainer = self.trainer.take().ok_or_else(busy)?;
+        let report = trainer.finish_epoch_whole(pending, part).await;
         let trained = self.trained(&trainer, report, None);
         self.trainer = Some(trainer);
         trained
@@ -694,6 +713,24 @@ impl Session {
 }
 
 impl Session {
+    fn new(
+        trainer: Trainer,
+        device: Device,
+        backend: String,
+        checkpoint: Option<Checkpoint>,
+    ) -> Session {
+        Session {
+            history: History::new(&trainer, history::BUDGET),
+            log: EpochLog::new(),
+            path: trainer.path(),
+            trainer: Some(trainer),
+            device,
+            backend,
+            checkpoint,
+            pending: None,
+        }
+    }
+
     /// Records a trained epoch in the history and the log and says it as the page reads it.
     fn trained(
         &mut self,

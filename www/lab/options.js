@@ -12,7 +12,8 @@ export const CONTROLS = CONTROL_NAMES;
 const CONFIG_FIELDS = ['task', 'hidden', 'layers', 'cell', 'lr', 'dropout', 'window', 'points', 'epochs', 'seed', 'split', 'samples', 'noise'];
 /** Every option a query (or a `<gru-lab>` attribute, element.js) may set. */
 export const OPTION_KEYS = [...CONFIG_FIELDS, ...PAGE_KEYS];
-const BACKENDS = ['auto', 'webgpu', 'ndarray'];
+/** 'webgpu-ops' forces Burn's op-by-op autodiff on WebGPU: the reference the fused pass is measured against. */
+const BACKENDS = ['auto', 'webgpu', 'ndarray', 'webgpu-ops'];
 /** `workers`: 'auto' (decided by measured cost, www/lab/parallel.js) or a count up to this. */
 const MAX_WORKERS = 8;
 /** Options of `mount` that are not in a query: how the lab binds to the page around it. */

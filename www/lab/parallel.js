@@ -4,11 +4,15 @@
 // shard order and applies Adam. The shards and the order of the sums do not depend on how many workers
 // compute them, so the run is bit for bit the same on 1, 2 or 8 workers, and switching is free.
 //
+// On WebGPU (gpu-pass.js) the GPU computes the whole batch instead and no helper trains.
+//
 // How many: `workers` = 'auto' or a count (helpers join after the first epochs, see WARM_UP). 'auto'
 // decides by measured cost: the run's first epochs train
 // here alone; when they take long enough to be worth sharing, helpers start in the background, a few
 // epochs are timed with them, and they stay only when the epochs got faster. Every decision comes with
 // its reason (`status()`), which the page shows in the status line.
+
+import { createGpuPass, gpuEpoch } from './gpu-pass.js';
 
 /** Epochs timed on one worker before 'auto' decides, and with helpers before it keeps them; the first
  * of each warms up and is not counted. What counts is the fastest of the others: noise (another tab,
@@ -75,7 +79,49 @@ export class Parallel {
     this.requested = workers;
     this.cores = Math.max(1, Math.min(cores || 1, MAX_WORKERS));
     this.helpers = [];
+    /** The GPU pass (gpu-pass.js) when the run trains on WebGPU, and the config it was made for. */
+    this.gpu = null;
+    this.gpuConfig = null;
     this.reset(null, null);
+  }
+
+  /** Trains the run's epochs on WebGPU's fused pass from the next epoch on (helpers stop); rejects
+   * with the reason, the run staying as it was. */
+  async useGpu() {
+    const config = this.session.shardConfig();
+    const gpu = await createGpuPass(config);
+    this.dropGpu();
+    for (const h of this.helpers) h.terminate();
+    this.helpers = [];
+    this.starting = null;
+    this.gpu = gpu;
+    this.gpuConfig = JSON.stringify(config);
+    this.note = 'one worker: the GPU trains';
+  }
+
+  /** Back to the CPU from the next epoch on (helpers may join again). */
+  useCpu() {
+    this.dropGpu();
+    this.reset(this.session, this.build);
+  }
+
+  dropGpu() {
+    if (this.gpu) this.gpu.free();
+    this.gpu = null;
+    this.gpuConfig = null;
+  }
+
+  /** After a load into the same session: a GPU pass made for another config is made again (or, if
+   * that fails, dropped: null, or why). */
+  async refreshGpu() {
+    if (!this.gpu || JSON.stringify(this.session.shardConfig()) === this.gpuConfig) return null;
+    try {
+      await this.useGpu();
+      return null;
+    } catch (e) {
+      this.useCpu();
+      return String(e && e.message ? e.message : e);
+    }
   }
 
   /** A new run (create, load): helpers of the old one stop; timing starts over. `build`: the session's
@@ -97,6 +143,7 @@ export class Parallel {
     else if (this.target < 2) this.note = forced ? 'one worker (workers=1)' : 'one worker: this machine reports one core';
     else if (forced) this.note = `one worker (workers=${this.requested}: warming up first)`;
     else this.note = 'one worker, timing…';
+    if (this.gpu) this.note = 'one worker: the GPU trains';
   }
 
   /** `{count, note}`: how many workers train now, and why. */
@@ -124,9 +171,20 @@ export class Parallel {
       });
   }
 
-  /** One epoch, on as many workers as are ready and chosen; resolves what session.train() does. */
+  /** One epoch, on the GPU or on as many workers as are ready and chosen; resolves what
+   * session.train() does. When the GPU fails, the session computes that epoch itself and trains on
+   * the CPU from then on; `backend` in the result says so. */
   async train() {
     const session = this.session;
+    if (this.gpu) {
+      const epoch = session.epoch;
+      const { trained, failed } = await gpuEpoch(session, this.gpu);
+      if (failed) {
+        this.useCpu();
+        trained.backend = `ndarray (WebGPU failed at epoch ${epoch + 1}: ${failed.split('\n')[0]}; continued from epoch ${epoch}'s weights)`;
+      }
+      return trained;
+    }
     if (this.helpers.length === 0 || this.starting) {
       const trained = await session.train();
       this.timedSolo(trained.report.ms);

@@ -4,10 +4,11 @@
 // the heavy snapshot (predictions, gates) is evaluated only when the page asks for one.
 //
 // Requests (each answered {id, ok: true, result} or {id, ok: false, error: {kind, message, field?}}):
-//   {type: 'create', token, config, backend: 'auto'|'webgpu'|'ndarray', workers: 'auto'|N}
+//   {type: 'create', token, config, backend: 'auto'|'webgpu'|'webgpu-ops'|'ndarray', workers: 'auto'|N}
 //                                   → {backend, epoch}; workers: how many Web Workers train (parallel.js);
 //                                   'auto' starts on the CPU and may move to WebGPU (backend-choice.js)
 //   {type: 'move', backend}         the run goes on on 'webgpu' or 'ndarray', state and all → {backend, history}
+//                                   (history: null when the run stayed in its session)
 //   {type: 'step', sample}          one epoch and its snapshot → {report, backend, workers, snapshot}
 //   {type: 'snapshot', sample}      → {epoch, lr, predictions, trace, ms}
 //   {type: 'play', until, sample, every}  train until `until` epochs or a pause; `every`: a snapshot
@@ -43,6 +44,8 @@ let parallel = null;
 let memory = null;
 /** The bindings of the module the session came from (Session.isRunFile). */
 let bindings = null;
+/** True while the session trains on Burn's op-by-op WebGPU path (webgpu-ops, the WebGPU module). */
+let opByOp = false;
 /** The run the session belongs to (the page's token); streamed messages carry it. */
 let token = 0;
 /** Requests run one after another on this chain. */
@@ -60,8 +63,8 @@ const SLICE_MS = 4;
 const tick = new MessageChannel();
 tick.port1.onmessage = () => enqueue(playSlice);
 
-// Every GPUDevice that Burn's wgpu backend opens in this worker. A lost device makes the next epoch
-// fail, and the Rust session falls back to ndarray; the list lets the browser test force a loss with
+// Every GPUDevice opened in this worker (the fused pass's, Burn's wgpu backend's). A lost device makes
+// the next epoch fail and the run goes on on the CPU; the list lets the browser test force a loss with
 // GPUDevice.destroy().
 self.gruLabGpuDevices = [];
 if (self.GPUAdapter) {
@@ -128,35 +131,48 @@ function beginTrial(forToken, config, weights) {
   });
 }
 
-/** Moves the run to `to` ('webgpu' or 'ndarray') as it stands: weights, Adam's moments, scheduler,
- * dropout stream and history (a run file and the moments, into a session of the module that trains
- * there), so that it goes on as the same run. The scrubber's kept states start again from here. From
- * WebGPU, Adam's moments cannot be read (Session.saveMoments) and start afresh; the badge says so.
- * Resolves `{backend, history}`; on failure the run stays where it was. */
+/** Moves the run to `to` ('webgpu' or 'ndarray') as it stands. A run on the host (every run but an
+ * op-by-op WebGPU one) stays in its session: WebGPU's fused pass is switched on or off beside it
+ * (parallel.js, gpu-pass.js), so its weights, Adam's moments, scheduler, dropout stream and the
+ * scrubber's states stay where they are. An op-by-op run (webgpu-ops) moves into a CPU session first,
+ * by a run file: Adam's moments cannot be read off that path (Session.saveMoments) and start afresh,
+ * and the badge says so. Resolves `{backend, history}` (history: null when it stayed); on failure the
+ * run stays where it was. */
 async function move(to, name) {
   if (to !== 'webgpu' && to !== 'ndarray') throw new Error(`backend "${to}" is unknown: use webgpu or ndarray`);
-  const config = session.shardConfig();
-  const run = await session.saveRun();
-  const moments = session.saveMoments();
-  const module = await load(to === 'webgpu' ? 'full' : 'cpu');
-  const next = await module.Session.create(config, to);
-  if (to === 'webgpu' && next.backend !== 'WebGPU') {
-    const why = next.backend;
-    next.free();
-    throw new Error(`WebGPU cannot train this run: ${why}`);
+  let history = null;
+  let afresh = '';
+  if (opByOp) {
+    const config = session.shardConfig();
+    const run = await session.saveRun();
+    const module = await load('cpu');
+    const next = await module.Session.create(config, 'ndarray');
+    try {
+      history = next.loadRun(run).history;
+    } catch (e) {
+      next.free();
+      throw e;
+    }
+    adopt(module, next);
+    opByOp = false;
+    parallel.reset(session, module.build);
+    afresh = ' (moved from WebGPU op by op, which cannot hand over Adam\'s moments: they start afresh)';
   }
-  let loaded;
-  try {
-    loaded = next.loadRun(run);
-    if (moments) next.loadMoments(moments);
-  } catch (e) {
-    next.free();
-    throw e;
+  if (to === 'webgpu') {
+    await parallel.useGpu().catch((e) => {
+      throw new Error(`WebGPU cannot train this run: ${e.message}`);
+    });
+  } else {
+    parallel.useCpu();
   }
-  adopt(module, next);
-  parallel.reset(session, module.build);
-  const afresh = moments ? '' : ' (moved from WebGPU, which cannot hand over Adam\'s moments: they start afresh)';
-  return { backend: (name ?? session.backend) + afresh, history: loaded.history };
+  return { backend: (name ?? (to === 'webgpu' ? 'WebGPU' : session.backend)) + afresh, history };
+}
+
+/** After a load: WebGPU's fused pass, when on, is made again for the loaded config, or the run goes
+ * on on the CPU and the page hears why. */
+async function gpuAfterLoad() {
+  const lost = await parallel.refreshGpu();
+  if (lost) self.postMessage({ type: 'backend', token, backend: `ndarray (WebGPU: ${lost})` });
 }
 
 async function snapshot(sample) {
@@ -204,35 +220,47 @@ async function handle(msg) {
       endTrial();
       fastestMs = Infinity;
       // 'auto' starts on the CPU module at once; WebGPU is timed beside it (backend-choice.js).
-      const auto = msg.backend !== 'webgpu' && msg.backend !== 'ndarray';
-      let backend = msg.backend === 'webgpu' ? 'webgpu' : 'ndarray';
+      // 'webgpu' trains on the CPU session with WebGPU's fused pass beside it (gpu-pass.js);
+      // 'webgpu-ops' on Burn's op-by-op path in the WebGPU module (the fused pass's reference).
+      const forced = ['webgpu', 'webgpu-ops', 'ndarray'];
+      const auto = !forced.includes(msg.backend);
+      let gpu = auto || msg.backend === 'ndarray' ? null : msg.backend;
       let note = null;
       if (msg.backend !== 'ndarray') {
         note = await webgpuAdapter();
-        if (note) backend = 'ndarray';
+        if (note) gpu = null;
       }
-      let module;
-      if (backend === 'webgpu') {
+      let module = null;
+      if (gpu === 'webgpu-ops') {
         // A course page may leave the WebGPU module out (EMBEDDING.md): then the CPU module trains.
         module = await load('full').catch(() => {
           note = 'the WebGPU module did not load';
-          backend = 'ndarray';
+          gpu = null;
           return null;
         });
       }
       module ??= await load('cpu');
       if (session) session.free();
       session = null;
-      adopt(module, await module.Session.create(msg.config, backend));
+      adopt(module, await module.Session.create(msg.config, gpu === 'webgpu-ops' ? 'webgpu-ops' : 'ndarray'));
+      opByOp = gpu === 'webgpu-ops';
       parallel ??= new Parallel(msg.workers ?? 'auto', navigator.hardwareConcurrency);
       parallel.requested = msg.workers ?? 'auto';
+      parallel.dropGpu();
       parallel.reset(session, module.build);
       token = msg.token;
+      if (gpu === 'webgpu') {
+        await parallel.useGpu().catch((e) => {
+          note = /module did not load/.test(e.message) ? e.message : `WebGPU: ${e.message}`;
+          gpu = null;
+        });
+      }
       if (auto && !note) {
         beginTrial(token, msg.config, await session.saveWeights());
         return { backend: 'ndarray (timing WebGPU…)', epoch: 0 };
       }
-      return { backend: note ? `ndarray (${note})` : session.backend, epoch: 0 };
+      if (note) return { backend: `ndarray (${note})`, epoch: 0 };
+      return { backend: gpu === 'webgpu' ? 'WebGPU' : session.backend, epoch: 0 };
     }
     case 'move':
       return await move(msg.backend);
@@ -252,6 +280,7 @@ async function handle(msg) {
         : { config: session.loadWeights(msg.text), reports: [] };
       parallel.reset(session, bindings.build);
       token = msg.token;
+      await gpuAfterLoad();
       return loaded;
     }
     case 'loadPth': {
@@ -259,6 +288,7 @@ async function handle(msg) {
       const config = session.loadPth(new Uint8Array(msg.bytes));
       parallel.reset(session, bindings.build);
       token = msg.token;
+      await gpuAfterLoad();
       return config;
     }
     case 'view': {
