@@ -260,14 +260,14 @@ function scalingLines(rows) {
 }
 
 /** The GPU work of one epoch of `query` forced onto WebGPU (SwiftShader, emulated on the CPU) by
- * `backend` ('webgpu': the fused pass; 'webgpu-ops': Burn's op-by-op autodiff), Step's snapshot
+ * `path` ('webgpu': the fused pass; 'webgpu-ops': Burn's op-by-op autodiff), Step's snapshot
  * included: compute dispatches, queue submits and buffer maps per epoch, counted in the training
  * worker over `epochs` epochs after a first one (which compiles the kernels), and the worker's
  * ms/epoch over them. */
-async function gpuWork(backend, query, epochs) {
+async function gpuWork(path, query, epochs) {
   const b = await start({ webgpu: true });
   try {
-    const page = await b.page(`/?backend=${backend}&${query}`);
+    const page = await b.page(`/?backend=${path}&${query}`);
     await page.waitForFunction(() => window.gruLab && window.gruLab.backend, null, { timeout: 600_000 });
     const backend = await page.evaluate(() => window.gruLab.backend);
     await page.evaluate(() => window.gruLab.step());
@@ -281,7 +281,7 @@ async function gpuWork(backend, query, epochs) {
     }, epochs);
     const counts = await counter.read();
     const per = (n) => Math.round(n / epochs);
-    return { path: backend, query, backend, epochs, dispatches: per(counts.dispatches), submits: per(counts.submits), maps: per(counts.maps), medianMs: ms.sort((a, c) => a - c)[Math.floor(ms.length / 2)] };
+    return { path, query, backend, epochs, dispatches: per(counts.dispatches), submits: per(counts.submits), maps: per(counts.maps), medianMs: ms.sort((a, c) => a - c)[Math.floor(ms.length / 2)] };
   } finally {
     await b.close();
   }
