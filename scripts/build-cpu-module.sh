@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Trunk post-build hook: builds the CPU-only module (no burn-wgpu) next to Trunk's full one, twice:
-# dist/cpu/ (wasm simd128) and dist/cpu-fma/ (with the relaxed-simd feature: fused multiply-adds in the
-# matrix kernel, for browsers that validate relaxed SIMD; www/lab/modules.js chooses). The page's main
-# thread (drawing, validation) and the training worker on the ndarray path load one of these; only a
-# worker that finds a WebGPU adapter loads the full one (see www/lab/worker.js). WebGPU costs ~4 MB gzip
-# that a CPU-only learner never downloads.
+# Trunk post-build hook: builds the modules without burn-wgpu next to Trunk's full one: the CPU-only
+# module twice, dist/cpu/ (wasm simd128) and dist/cpu-fma/ (with the relaxed-simd feature: fused
+# multiply-adds in the matrix kernel, for browsers that validate relaxed SIMD; www/lab/modules.js
+# chooses), and dist/gpu/ (the gpu-pass feature: WebGPU's fused pass on wgpu alone). The page's main
+# thread (drawing, validation) and the training worker load a CPU one; a worker that finds a WebGPU
+# adapter adds the GPU one (www/lab/gpu-pass.js); only backend=webgpu-ops loads the full one (Burn's
+# op-by-op path on burn-wgpu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
 staging=${TRUNK_STAGING_DIR:?run by trunk as a post_build hook}
-for variant in cpu cpu-fma; do
+for variant in cpu cpu-fma gpu; do
   features=()
   [ "$variant" = cpu-fma ] && features=(--features relaxed-simd)
+  [ "$variant" = gpu ] && features=(--features gpu-pass)
   cargo build --release --locked --target wasm32-unknown-unknown --lib --no-default-features "${features[@]}" --quiet
   mkdir -p "$staging/$variant"
   wasm-bindgen --target web --no-typescript --out-dir "$staging/$variant" --out-name gru-lab \

@@ -9,7 +9,8 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 export const MODULES = [
   { name: 'cpu (ndarray, loaded by every page without relaxed SIMD)', path: 'dist/cpu/gru-lab_bg.wasm', budgetGzip: 2_500_000 },
   { name: 'cpu-fma (ndarray with fused multiply-adds, loaded by every page with relaxed SIMD)', path: 'dist/cpu-fma/gru-lab_bg.wasm', budgetGzip: 2_500_000 },
-  { name: 'full (ndarray + WebGPU, loaded when an adapter exists)', path: 'dist/gru-lab_bg.wasm', budgetGzip: 6_000_000 },
+  { name: 'gpu (ndarray + WebGPU\'s fused pass on wgpu, loaded when an adapter exists)', path: 'dist/gpu/gru-lab_bg.wasm', budgetGzip: 2_000_000 },
+  { name: 'full (ndarray + burn-wgpu, loaded only for backend=webgpu-ops)', path: 'dist/gru-lab_bg.wasm', budgetGzip: 6_000_000 },
 ];
 
 /** Raw and gzip -9 sizes; brotli q11 too unless `brotli` is false (it takes ~20 s per module on two

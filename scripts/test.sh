@@ -18,7 +18,7 @@ cargo fmt --all -- --check
 stage "clippy, native"
 cargo clippy --release --all-targets --locked -- -D warnings
 stage "clippy, wasm32"
-cargo clippy --release --target wasm32-unknown-unknown --lib --no-default-features --features webgpu --locked -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --lib --no-default-features --features webgpu,gpu-pass --locked -- -D warnings
 stage "native tests"
 cargo test --release --locked 2>&1 | tee -a "$log"
 stage "wasm build (trunk, release)"

@@ -15,9 +15,9 @@
 //! gradients' read-back every epoch (P values each way: 38 KB for the tutorial's model).
 
 pub mod layout;
-#[cfg(feature = "webgpu")]
+#[cfg(feature = "gpu-pass")]
 mod pass;
 pub mod shader;
 
-#[cfg(feature = "webgpu")]
+#[cfg(feature = "gpu-pass")]
 pub use pass::{GpuPass, request_device};

@@ -1,8 +1,6 @@
 //! [`GpuPass`]: the fused pass's buffers, pipelines and epoch on a wgpu device ([`super`] says what
 //! it computes and why the update stays on the host).
 
-use burn::tensor::wgpu::wgpu;
-
 use super::layout::Layout;
 use super::shader::{self, WORKGROUP};
 use crate::data::Dataset;
@@ -52,10 +50,8 @@ fn bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-/// A WebGPU device of its own for the pass, from the wgpu that Burn's wgpu runtime is built on,
-/// asking for the adapter's limits as that runtime does (a larger storage binding means fewer
-/// chunks). Its own, not the runtime's: the pass needs none of the runtime, whose registration
-/// would also make Burn's default device the GPU's in that module.
+/// A WebGPU device of its own for the pass, asking for the adapter's limits as Burn's wgpu runtime
+/// does (a larger storage binding means fewer chunks). The pass needs none of that runtime.
 pub async fn request_device() -> Result<(wgpu::Device, wgpu::Queue), String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends: wgpu::Backends::BROWSER_WEBGPU,
@@ -206,11 +202,6 @@ impl GpuPass {
             readback,
             groups,
         })
-    }
-
-    /// Dispatches per epoch: two per chunk.
-    pub fn dispatches(&self) -> usize {
-        2 * self.chunks.len()
     }
 
     /// The whole batch's part of the epoch `job` describes: its `Σ (ŷ − y)²`, gradients and gradient

@@ -75,10 +75,4 @@ impl GpuHelper {
         )?;
         Ok(out.into())
     }
-
-    /// Compute dispatches per epoch.
-    #[wasm_bindgen(getter)]
-    pub fn dispatches(&self) -> usize {
-        self.pass.dispatches()
-    }
 }

@@ -8,12 +8,12 @@
 //!   validation layer), the charts drawn with plotters on canvases, the architecture SVG and the gate
 //!   hit-test for hovering.
 
-#[cfg(feature = "webgpu")]
+#[cfg(feature = "gpu-pass")]
 mod gpu_helper;
 mod page;
 mod session;
 
-#[cfg(feature = "webgpu")]
+#[cfg(feature = "gpu-pass")]
 pub use gpu_helper::GpuHelper;
 pub use page::*;
 pub use session::{Session, ShardHelper};

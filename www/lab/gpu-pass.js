@@ -5,13 +5,13 @@
 // dropout stream and the scrubber's states stay where they are.
 import { load } from './modules.js';
 
-/** The GPU pass for runs of `config`, from the WebGPU module; rejects with the reason (the badge's
+/** The GPU pass for runs of `config`, from the GPU module (gpu/); rejects with the reason (the badge's
  * words: the module did not load, no device, the run too large for the pass). */
 export async function createGpuPass(config) {
-  const full = await load('full').catch(() => {
+  const gpu = await load('gpu').catch(() => {
     throw new Error('the WebGPU module did not load');
   });
-  return full.GpuHelper.create(config);
+  return gpu.GpuHelper.create(config);
 }
 
 /** One epoch of `session` with its gradients from `gpu`: `{trained, failed}`, `trained` what

@@ -2,12 +2,13 @@
 // module (ndarray only, small) draws on the main thread (core.js) and starts every run, in one of two
 // builds (scripts/build-cpu-module.sh): cpu-fma/ where the browser validates relaxed SIMD (fused
 // multiply-adds in the matrix kernel, 8–10% faster), cpu/ elsewhere (Safari) or if cpu-fma/ fails to
-// load. The full one adds burn-wgpu and is loaded only when WebGPU is asked for, or when `auto` times
-// it (gpu-trial.js).
+// load. The GPU one (gpu/: WebGPU's fused pass on wgpu alone) is loaded when WebGPU trains or `auto`
+// times it (gpu-pass.js, gpu-trial.js); the full one adds burn-wgpu, only for backend=webgpu-ops.
 
 const MODULES = {
   cpu: { js: '../../cpu/gru-lab.js', wasm: '../../cpu/gru-lab_bg.wasm' },
   'cpu-fma': { js: '../../cpu-fma/gru-lab.js', wasm: '../../cpu-fma/gru-lab_bg.wasm' },
+  gpu: { js: '../../gpu/gru-lab.js', wasm: '../../gpu/gru-lab_bg.wasm' },
   full: { js: '../../gru-lab.js', wasm: '../../gru-lab_bg.wasm' },
 };
 const loaded = {};
@@ -28,7 +29,7 @@ function relaxedSimd() {
 /** The CPU builds to try, best first. */
 const CPU_BUILDS = relaxedSimd() ? ['cpu-fma', 'cpu'] : ['cpu'];
 
-/** The bindings of module `which` ('cpu': the best CPU build that loads, or 'full'), loaded once per
+/** The bindings of module `which` ('cpu': the best CPU build that loads, 'gpu' or 'full'), loaded once per
  * thread (the main thread's core.js, a worker), with its wasm memory and `build` ({module, js}): the compiled module and its bindings' URL,
  * which helper workers reuse. */
 export function load(which) {
