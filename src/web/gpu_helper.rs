@@ -7,10 +7,9 @@
 //! (`www/lab/gpu-pass.js` drives it).
 
 use super::page::config_from;
+use super::session::{part_message, shard_job};
 use crate::dropout::Dropout;
 use crate::gpu::{GpuPass, request_device};
-use crate::params::ModelParams;
-use crate::shards::ShardJob;
 use crate::state_dict::ModelShape;
 use wasm_bindgen::prelude::*;
 
@@ -49,30 +48,13 @@ impl GpuHelper {
         high: u32,
         low: u32,
     ) -> Result<JsValue, JsValue> {
-        let mut weights = ModelParams::zeros(self.shape);
-        if !weights.assign(params) {
-            return Err(JsError::new("the weights do not fit the GPU pass's model").into());
-        }
-        let job = ShardJob {
-            params: weights,
-            dropout_stream: (u64::from(high) << 32) | u64::from(low),
-        };
+        let job = shard_job(self.shape, params, high, low)
+            .ok_or_else(|| JsError::new("the weights do not fit the GPU pass's model"))?;
         let part = self
             .pass
             .compute(&job)
             .await
             .map_err(|e| JsError::new(&e))?;
-        let out = js_sys::Object::new();
-        js_sys::Reflect::set(
-            &out,
-            &"sums".into(),
-            &js_sys::Float64Array::from(part.sums().as_slice()),
-        )?;
-        js_sys::Reflect::set(
-            &out,
-            &"grads".into(),
-            &js_sys::Float32Array::from(part.grads.to_flat().as_slice()),
-        )?;
-        Ok(out.into())
+        part_message(&part)
     }
 }

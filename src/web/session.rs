@@ -807,33 +807,51 @@ impl ShardHelper {
         from: usize,
         to: usize,
     ) -> Result<js_sys::Array, JsValue> {
-        let mut weights = ModelParams::zeros(self.trainer.model().shape());
-        if !weights.assign(params) || to > self.trainer.shard_plan().shards {
-            return Err(error(
-                ErrorKind::Invalid,
-                "a shard job that does not fit this helper's model",
-            ));
-        }
-        let job = ShardJob {
-            params: weights,
-            dropout_stream: (high as u64) << 32 | low as u64,
-        };
+        let job = shard_job(self.trainer.model().shape(), params, high, low)
+            .filter(|_| to <= self.trainer.shard_plan().shards)
+            .ok_or_else(|| {
+                error(
+                    ErrorKind::Invalid,
+                    "a shard job that does not fit this helper's model",
+                )
+            })?;
         let out = js_sys::Array::new();
         for part in self.trainer.compute_shards(&job, from..to) {
-            let grads = part.grads.to_flat();
-            let message = js_sys::Object::new();
-            js_sys::Reflect::set(
-                &message,
-                &"sums".into(),
-                &js_sys::Float64Array::from(part.sums().as_slice()),
-            )?;
-            js_sys::Reflect::set(
-                &message,
-                &"grads".into(),
-                &js_sys::Float32Array::from(grads.as_slice()),
-            )?;
-            out.push(&message);
+            out.push(&part_message(&part)?);
         }
         Ok(out)
     }
+}
+
+/// An epoch's job for a helper from its message: the weights `params` (in [`ModelParams::values`]
+/// order) of a model of `shape` and the dropout stream at `high·2³² + low`; None when the weights do
+/// not fit the shape.
+pub(super) fn shard_job(
+    shape: ModelShape,
+    params: &[f32],
+    high: u32,
+    low: u32,
+) -> Option<ShardJob> {
+    let mut weights = ModelParams::zeros(shape);
+    weights.assign(params).then(|| ShardJob {
+        params: weights,
+        dropout_stream: (u64::from(high) << 32) | u64::from(low),
+    })
+}
+
+/// A part as a helper sends it back: `{sums: Float64Array, grads: Float32Array}`
+/// ([`ShardGradients::sums`], the gradients in [`ModelParams::values`] order).
+pub(super) fn part_message(part: &ShardGradients) -> Result<JsValue, JsValue> {
+    let message = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &message,
+        &"sums".into(),
+        &js_sys::Float64Array::from(part.sums().as_slice()),
+    )?;
+    js_sys::Reflect::set(
+        &message,
+        &"grads".into(),
+        &js_sys::Float32Array::from(part.grads.to_flat().as_slice()),
+    )?;
+    Ok(message.into())
 }
