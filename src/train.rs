@@ -553,9 +553,6 @@ impl Trainer {
         pending: PendingEpoch,
         parts: Vec<ShardGradients>,
     ) -> Result<EpochReport, TrainError> {
-        let PendingEpoch {
-            epoch, lr, started, ..
-        } = pending;
         if parts.len() != pending.plan.shards {
             return Err(TrainError::Backend(format!(
                 "{} of {} shards came back",
@@ -564,7 +561,7 @@ impl Trainer {
             )));
         }
         let whole = shards::combine(pending.plan.batch, parts);
-        self.update(epoch, lr, started, whole).await
+        self.update(pending, whole).await
     }
 
     /// Ends a begun epoch whose whole batch was computed in one part elsewhere (the GPU pass of
@@ -574,23 +571,21 @@ impl Trainer {
         pending: PendingEpoch,
         part: ShardGradients,
     ) -> Result<EpochReport, TrainError> {
+        let whole = shards::combine(pending.plan.batch, [part]);
+        self.update(pending, whole).await
+    }
+
+    /// The update of a begun epoch from the whole batch's loss and gradients: checked, clipped and
+    /// handed to Burn's Adam. The loss is known before the update, so a diverged epoch changes
+    /// nothing but the dropout stream.
+    async fn update(
+        &mut self,
+        pending: PendingEpoch,
+        whole: ShardGradients,
+    ) -> Result<EpochReport, TrainError> {
         let PendingEpoch {
             epoch, lr, started, ..
         } = pending;
-        let whole = shards::combine(pending.plan.batch, [part]);
-        self.update(epoch, lr, started, whole).await
-    }
-
-    /// The update of an epoch from the whole batch's loss and gradients: checked, clipped and handed
-    /// to Burn's Adam. The loss is known before the update, so a diverged epoch changes nothing but
-    /// the dropout stream.
-    async fn update(
-        &mut self,
-        epoch: usize,
-        lr: f64,
-        started: web_time::Instant,
-        whole: ShardGradients,
-    ) -> Result<EpochReport, TrainError> {
         let ShardGradients {
             squared_error: loss,
             mut grads,

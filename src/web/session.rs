@@ -103,8 +103,9 @@ pub struct Session {
     /// Burn's autodiff on WebGPU's op-by-op path (`webgpu-ops`).
     path: TrainingPath,
     backend: String,
-    /// On the op-by-op WebGPU path: the weights, history and scheduler after the last finished epoch, read back after
-    /// every epoch, so that a lost device or a failed step falls back to ndarray without losing the run.
+    /// On the op-by-op WebGPU path: the weights, history and scheduler after the last finished epoch,
+    /// read back after every epoch, so that a lost device or a failed step falls back to ndarray
+    /// without losing the run.
     checkpoint: Option<Checkpoint>,
     /// The run's states at past epochs, for the scrubber and "continue from here" ([`History`]).
     history: History,
@@ -276,7 +277,16 @@ impl Session {
             ),
             TrainingPath::Fused => None,
         };
-        Ok(Session::new(trainer, device, name, checkpoint))
+        Ok(Session {
+            history: History::new(&trainer, history::BUDGET),
+            log: EpochLog::new(),
+            trainer: Some(trainer),
+            device,
+            path,
+            backend: name,
+            checkpoint,
+            pending: None,
+        })
     }
 
     /// Starts over from a GRU Lab weights file (the CLI's `gru_sine_wave_model.json` or the page's
@@ -713,24 +723,6 @@ impl Session {
 }
 
 impl Session {
-    fn new(
-        trainer: Trainer,
-        device: Device,
-        backend: String,
-        checkpoint: Option<Checkpoint>,
-    ) -> Session {
-        Session {
-            history: History::new(&trainer, history::BUDGET),
-            log: EpochLog::new(),
-            path: trainer.path(),
-            trainer: Some(trainer),
-            device,
-            backend,
-            checkpoint,
-            pending: None,
-        }
-    }
-
     /// Records a trained epoch in the history and the log and says it as the page reads it.
     fn trained(
         &mut self,

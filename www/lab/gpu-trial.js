@@ -12,8 +12,8 @@ import { createGpuPass, gpuEpoch } from './gpu-pass.js';
 /** Epochs before the timing: at least one (the GPU's first compiles its kernels), and on for WARM_MS
  * (V8 compiles hot wasm code to its optimising tier meanwhile). Then at least one timed epoch, at most
  * TIMED, and no more once they add up to TIME_MS. The fastest counts: noise only ever adds. Each
- * epoch's time is the session's own (`report.ms`, what the status line shows): the full module's
- * promises resolve a few ms late, which would wrongly be charged to the CPU here. */
+ * epoch's time is the session's own (`report.ms`, what the status line shows): a wasm module's
+ * promises may resolve a few ms late, which would wrongly be charged to the CPU here. */
 const WARM_MS = 300;
 const TIMED = 3;
 const TIME_MS = 1000;
