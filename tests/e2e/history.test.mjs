@@ -29,9 +29,12 @@ function pixels(page) {
 
 /** Waits until every panel shows epoch `n` (the snapshot panels drew it). */
 async function shown(page, n) {
-  await page.waitForFunction((want) => window.gruLab.shownEpoch === want && window.gruLab.drawnEpoch === want, n, { timeout: 60_000 });
-  // A frame for the panels that draw from the reports.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // `settled`: the panels that draw from the reports (gradients) may draw a frame or more later, when
+  // a frame's budget ran out first.
+  await page.waitForFunction((want) => {
+    const lab = window.gruLab;
+    return lab.shownEpoch === want && lab.drawnEpoch === want && lab.settled;
+  }, n, { timeout: 60_000 });
 }
 
 async function downloaded(page, action) {

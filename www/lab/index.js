@@ -83,6 +83,9 @@ function handle(lab) {
     get trainedEpochs() { return lab.run.trainedEpochs; },
     /** The epoch whose predictions and gates are on screen (behind `epoch` while playing). */
     get drawnEpoch() { return lab.drawnEpoch; },
+    /** True when every panel on screen has drawn what changed and no frame is pending (a panel left over
+     * by a frame's budget draws in a later frame). */
+    get settled() { return lab.settled; },
     get playing() { return lab.playing; },
     /** Bytes of the training worker's wasm memory. */
     workerMemory: () => lab.run.memory(),

@@ -270,6 +270,11 @@ export class LabView {
     };
   }
 
+  /** True when every panel on screen has drawn what changed and no frame is pending. */
+  get settled() {
+    return !this.frame && this.panels.every((p) => p.offDive || !p.changed.size);
+  }
+
   /** Marks what changed for every panel and asks for one animation frame (one at most, however many
    * calls). */
   invalidate(...kinds) {
