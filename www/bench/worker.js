@@ -6,7 +6,8 @@ import { Run } from '../lab/run.js';
 
 const query = new URLSearchParams(location.search);
 const epochs = Number(query.get('n') || 30);
-const workers = query.get('workers') === 'auto' || !query.get('workers') ? 'auto' : Number(query.get('workers'));
+const named = ['auto', 'alternate'];
+const workers = named.includes(query.get('workers')) ? query.get('workers') : query.get('workers') ? Number(query.get('workers')) : 'auto';
 const config = {};
 for (const [key, value] of query) {
   if (!['n', 'workers'].includes(key)) config[key] = Number.isNaN(Number(value)) ? value : Number(value);

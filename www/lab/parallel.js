@@ -6,7 +6,9 @@
 //
 // On WebGPU (gpu-pass.js) the GPU computes the whole batch instead and no helper trains.
 //
-// How many: `workers` = 'auto' or a count (helpers join after the first epochs, see WARM_UP). 'auto'
+// How many: `workers` = 'auto' or a count (helpers join after the first epochs, see WARM_UP), or
+// 'alternate' for `make bench`: every core, but every other epoch on this worker alone, so that one run
+// times both and the machine's slow phases (seconds long on a shared host) hit both alike. 'auto'
 // decides by measured cost: the run's first epochs train
 // here alone; when they take long enough to be worth sharing, helpers start in the background, a few
 // epochs are timed with them, and they stay only when the epochs got faster. Every decision comes with
@@ -77,6 +79,8 @@ export class Parallel {
    */
   constructor(workers, cores) {
     this.requested = workers;
+    /** Workers that trained the last epoch, 1 again once the helpers stop (status()). */
+    this.trainedBy = 1;
     this.cores = Math.max(1, Math.min(cores || 1, MAX_WORKERS));
     this.helpers = [];
     /** The GPU pass (gpu-pass.js) when the run trains on WebGPU, and the config it was made for. */
@@ -93,6 +97,7 @@ export class Parallel {
     this.dropGpu();
     for (const h of this.helpers) h.terminate();
     this.helpers = [];
+    this.trainedBy = 1;
     this.starting = null;
     this.gpu = gpu;
     this.gpuConfig = JSON.stringify(config);
@@ -129,6 +134,7 @@ export class Parallel {
   reset(session, build) {
     for (const h of this.helpers) h.terminate();
     this.helpers = [];
+    this.trainedBy = 1;
     this.session = session;
     this.build = build;
     this.shards = session ? session.shards : 0;
@@ -136,7 +142,7 @@ export class Parallel {
     this.shared = [];
     this.starting = null;
     const forced = this.requested !== 'auto';
-    const most = forced ? this.requested : this.cores;
+    const most = typeof this.requested === 'number' ? this.requested : this.cores;
     this.target = Math.max(1, Math.min(most, this.shards || 1));
     if (!session) this.note = '';
     else if (this.shards < 2) this.note = this.shards === 0 ? 'one worker (the GPU trains)' : 'one worker: the batch is one shard';
@@ -146,9 +152,9 @@ export class Parallel {
     if (this.gpu) this.note = 'one worker: the GPU trains';
   }
 
-  /** `{count, note}`: how many workers train now, and why. */
+  /** `{count, note}`: how many workers trained the last epoch, and why. */
   status() {
-    return { count: this.starting ? 1 : 1 + this.helpers.length, note: this.note };
+    return { count: this.starting ? 1 : this.trainedBy, note: this.note };
   }
 
   /** Starts the helpers in the background; they train from the epoch after they are all ready. */
@@ -185,13 +191,16 @@ export class Parallel {
       }
       return trained;
     }
-    if (this.helpers.length === 0 || this.starting) {
+    const alone = this.requested === 'alternate' && session.epoch % 2 === 1;
+    if (this.helpers.length === 0 || this.starting || alone) {
       const trained = await session.train();
+      this.trainedBy = 1;
       this.timedSolo(trained.report.ms);
       return trained;
     }
     const job = await session.beginEpoch();
     const workers = this.helpers.length + 1;
+    this.trainedBy = workers;
     const asked = this.helpers.map((h, i) => {
       const [from, to] = group(i + 1, workers, this.shards);
       return h.ask({ type: 'compute', params: job.params, stream: job.stream, from, to });
@@ -208,6 +217,7 @@ export class Parallel {
       parts = [];
       for (const h of this.helpers) h.terminate();
       this.helpers = [];
+      this.trainedBy = 1;
       this.target = 1;
       this.note = `one worker: a helper failed (${e.message})`;
     }
@@ -239,7 +249,9 @@ export class Parallel {
 
   timedShared(ms, workers) {
     if (this.requested !== 'auto') {
-      this.note = `${workers} workers (workers=${this.requested})`;
+      this.note = this.requested === 'alternate'
+        ? `${workers} workers and one, epoch by epoch (workers=alternate)`
+        : `${workers} workers (workers=${this.requested})`;
       return;
     }
     if (this.shared.length >= TIMED_SHARED) return;
@@ -252,6 +264,7 @@ export class Parallel {
     } else {
       for (const h of this.helpers) h.terminate();
       this.helpers = [];
+      this.trainedBy = 1;
       this.target = 1;
       this.note = `one worker: ${workers} took ${shared.toFixed(1)} against ${solo.toFixed(1)} ms/epoch on one`;
     }
