@@ -498,8 +498,8 @@ fn forward_layer(
     (b, steps, h): (usize, usize, usize),
     [h0, c0]: [Option<&[f32]>; 2],
 ) {
-    let cell = cell.cell();
     let spec = cell.spec();
+    let cell = cell.cell();
     let (width, rows, input, bh) = (spec.blocks * h, steps * b, tape.input, b * h);
     transpose_into(&mut tape.w_input_t, &params.w_input, input, width);
     transpose_into(&mut tape.w_hidden_t, &params.w_hidden, h, width);
@@ -575,8 +575,8 @@ fn backward_layer(
     flow: &mut LayerSums,
     (b, steps, h): (usize, usize, usize),
 ) {
-    let cell = cell.cell();
     let spec = cell.spec();
+    let cell = cell.cell();
     let (width, rows, bh) = (spec.blocks * h, steps * b, b * h);
     let Scratch {
         d_state,

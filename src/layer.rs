@@ -89,9 +89,9 @@ impl RecurrentLayer {
     ) -> LayerOutput {
         let [batch, steps, input] = xs.dims();
         let xs_device = xs.device();
-        let memory = self.cell.spec().memory;
-        let cell = self.cell.cell();
-        let width = cell.spec().blocks * self.hidden;
+        let (cell, spec) = (self.cell.cell(), self.cell.spec());
+        let memory = spec.memory;
+        let width = spec.blocks * self.hidden;
         // The input projections of all time steps in one matmul: [B·T, I] · [I, G·H].
         let projected = xs
             .reshape([batch * steps, input])
@@ -99,22 +99,21 @@ impl RecurrentLayer {
             + self.b_input.val().unsqueeze::<2>();
         let projected = projected.reshape([batch, steps, width]);
         let weights = RecurrentWeights::new(
-            cell.spec(),
+            spec,
             self.hidden,
             self.w_hidden.val(),
             self.b_hidden.as_ref().map(|b| b.val()),
         );
         let mut state = start;
         let mut outputs = Vec::with_capacity(steps);
-        let mut recorded: Vec<Vec<Tensor<2>>> = vec![Vec::new(); cell.spec().quantities.len()];
+        let mut recorded: Vec<Vec<Tensor<2>>> = vec![Vec::new(); spec.quantities.len()];
         let mut probes = Vec::new();
         // Where the keep gate sits among the step's quantities (found once), and whether it keeps by
         // its complement.
-        let keep_index = cell
-            .spec()
+        let keep_index = spec
             .keep
             .filter(|_| probe)
-            .map(|gate| (gate.locate(cell.spec()).0, gate.complement));
+            .map(|gate| (gate.locate(spec).0, gate.complement));
         let mut keep_gates = Vec::new();
         for t in 0..steps {
             let x_proj = projected.clone().narrow(1, t, 1).reshape([batch, width]);

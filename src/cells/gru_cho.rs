@@ -145,7 +145,7 @@ fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_
 }
 ";
 
-const SPEC: CellSpec = CellSpec {
+pub(super) const SPEC: CellSpec = CellSpec {
     name: "cho",
     title: "GRU as in the tutorial (Cho et al. 2014)",
     about: "The tutorial's GRU: z ≈ 1 takes the new candidate h̃, z ≈ 0 keeps the old state; the reset gate r scales h before U_h multiplies it.",
@@ -204,10 +204,6 @@ const SPEC: CellSpec = CellSpec {
 };
 
 impl Cell for GruCho {
-    fn spec(&self) -> &'static CellSpec {
-        &SPEC
-    }
-
     fn step(
         &self,
         x_proj: Tensor<2>,

@@ -168,7 +168,7 @@ fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_
 }
 ";
 
-const SPEC: CellSpec = CellSpec {
+pub(super) const SPEC: CellSpec = CellSpec {
     name: "pytorch",
     title: "GRU as PyTorch runs it (torch.nn.GRU)",
     about: "PyTorch's GRU: z ≈ 1 keeps the old state and z ≈ 0 takes the new candidate n (the opposite of the tutorial's z); r scales U_hn h + b_hn after the product.",
@@ -227,10 +227,6 @@ const SPEC: CellSpec = CellSpec {
 };
 
 impl Cell for GruTorch {
-    fn spec(&self) -> &'static CellSpec {
-        &SPEC
-    }
-
     fn step(
         &self,
         x_proj: Tensor<2>,

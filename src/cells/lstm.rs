@@ -192,7 +192,7 @@ fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_
 }
 ";
 
-const SPEC: CellSpec = CellSpec {
+pub(super) const SPEC: CellSpec = CellSpec {
     name: "lstm",
     title: "LSTM (torch.nn.LSTM)",
     about: "The LSTM keeps a cell state c beside h: the forget gate f keeps it, the input gate i writes the candidate g into it, the output gate o shows it as h.",
@@ -269,10 +269,6 @@ const SPEC: CellSpec = CellSpec {
 };
 
 impl Cell for Lstm {
-    fn spec(&self) -> &'static CellSpec {
-        &SPEC
-    }
-
     fn step(
         &self,
         x_proj: Tensor<2>,

@@ -69,8 +69,16 @@ impl CellKind {
         }
     }
 
+    /// The registry's other half: the description of each cell. A match of its own, not through
+    /// [`CellKind::cell`]: code that reads only the specs (the GPU module's pass, `src/gpu`) then
+    /// links none of the cells' steps on Burn tensors.
     pub fn spec(self) -> &'static CellSpec {
-        self.cell().spec()
+        match self {
+            CellKind::Cho => &gru_cho::SPEC,
+            CellKind::Pytorch => &gru_torch::SPEC,
+            CellKind::Lstm => &lstm::SPEC,
+            CellKind::Rnn => &rnn::SPEC,
+        }
     }
 
     /// The name used in URLs, the CLI and JSON.
@@ -282,8 +290,6 @@ impl RecurrentWeights {
 
 /// A cell: its description, its readable step and its fused forward and backward steps.
 pub trait Cell: Sync {
-    fn spec(&self) -> &'static CellSpec;
-
     /// One readable step on Burn tensors: `x_proj = x_t · W + b_input` is `[B, G·H]`. A cell with
     /// memory adds `memory_probe` (a zero leaf, `[B, H]`) to c_t where c_t is formed, before h_t reads
     /// it, so that its gradient is the total `∂L/∂c_t` ([`crate::layer`]'s probes); others ignore it.

@@ -68,7 +68,7 @@ fn cell_backward(d_state: u32, d_memory: u32, previous: u32, state: u32, memory_
 }
 ";
 
-const SPEC: CellSpec = CellSpec {
+pub(super) const SPEC: CellSpec = CellSpec {
     name: "rnn",
     title: "Plain RNN (torch.nn.RNN, tanh)",
     about: "No gates: every step overwrites h with tanh of the input and the old state, so what the layer saw long ago fades, and so does its gradient.",
@@ -95,10 +95,6 @@ const SPEC: CellSpec = CellSpec {
 };
 
 impl Cell for Rnn {
-    fn spec(&self) -> &'static CellSpec {
-        &SPEC
-    }
-
     fn step(
         &self,
         x_proj: Tensor<2>,

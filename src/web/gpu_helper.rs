@@ -6,8 +6,7 @@
 //! moments, scheduler, dropout stream and the scrubber's states stay where they are
 //! (`www/lab/gpu-pass.js` drives it).
 
-use super::page::config_from;
-use super::session::{part_message, shard_job};
+use super::messages::{config_from, part_message, shard_job};
 use crate::dropout::Dropout;
 use crate::gpu::{GpuPass, request_device};
 use crate::state_dict::ModelShape;

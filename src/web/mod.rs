@@ -1,4 +1,4 @@
-//! The only wasm glue: what the page's JavaScript calls. Two halves, one module build:
+//! The only wasm glue: what the page's JavaScript calls:
 //!
 //! - [`Session`] (`session.rs`) lives in the training Web Worker (`www/lab/worker.js`): it picks the
 //!   backend (WebGPU when an adapter comes up, ndarray otherwise), trains one epoch per call, evaluates
@@ -7,9 +7,14 @@
 //! - The free functions (`page.rs`) serve the page's main thread: config validation (the one
 //!   validation layer), the charts drawn with plotters on canvases, the architecture SVG and the gate
 //!   hit-test for hovering.
+//! - [`GpuHelper`] (`gpu_helper.rs`, feature `gpu-pass`): WebGPU's fused pass as a helper of a run's
+//!   `Session`.
+//!
+//! `messages.rs` has what more than one of them reads from or writes to JavaScript.
 
 #[cfg(feature = "gpu-pass")]
 mod gpu_helper;
+mod messages;
 mod page;
 mod session;
 
@@ -18,16 +23,9 @@ pub use gpu_helper::GpuHelper;
 pub use page::*;
 pub use session::{Session, ShardHelper};
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
 }

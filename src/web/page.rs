@@ -1,7 +1,7 @@
 //! The main thread's half of the wasm glue: config validation (the one validation layer), the
 //! charts drawn with plotters on canvases, the architecture SVG and the gate hit-test for hovering.
 
-use super::to_js;
+use super::messages::config_from;
 use crate::cells::CellKind;
 use crate::compare;
 use crate::config::{ConfigError, LabConfig};
@@ -18,6 +18,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+/// `value` as a plain JavaScript object (maps as objects, as JSON would have them).
+pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
 
 /// A config error as the page shows it.
 #[derive(Serialize)]
@@ -193,15 +200,6 @@ fn cell_named(name: &str) -> Result<CellKind, JsError> {
             CellKind::names()
         ))
     })
-}
-
-pub(super) fn config_from(value: JsValue) -> Result<LabConfig, JsError> {
-    let config: LabConfig =
-        serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("config: {e}")))?;
-    config
-        .validate()
-        .map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(config)
 }
 
 fn theme(dark: bool, scale: f64) -> Theme {

@@ -6,15 +6,14 @@
 //! Errors are JS `Error`s whose `name` is their kind ([`ErrorKind`]), so the page branches on the kind,
 //! never on the wording of a message.
 
-use super::page::config_from;
-use super::to_js;
+use super::messages::{config_from, part_message, shard_job};
+use super::page::to_js;
 use crate::config::LabConfig;
 use crate::epoch_log::EpochLog;
 use crate::gradient_flow::GradientFlow;
 use crate::history::{self, History, HistorySummary};
-use crate::params::ModelParams;
 use crate::run_file::{self, RunFile};
-use crate::shards::{ShardGradients, ShardJob};
+use crate::shards::ShardGradients;
 use crate::state_dict::{ModelShape, StateDict};
 use crate::train::{
     EpochReport, PendingEpoch, PlateauScheduler, TrainError, Trainer, TrainingPath,
@@ -789,7 +788,7 @@ impl ShardHelper {
         })
     }
 
-    /// Shards `from..to` of the epoch whose weights are `params` (in [`ModelParams::values`] order)
+    /// Shards `from..to` of the epoch whose weights are `params` (in [`crate::params::ModelParams::values`] order)
     /// and whose dropout stream stood at `high·2³² + low`: one `{sums, grads}` per shard, in order.
     pub fn compute(
         &mut self,
@@ -813,37 +812,4 @@ impl ShardHelper {
         }
         Ok(out)
     }
-}
-
-/// An epoch's job for a helper from its message: the weights `params` (in [`ModelParams::values`]
-/// order) of a model of `shape` and the dropout stream at `high·2³² + low`; None when the weights do
-/// not fit the shape.
-pub(super) fn shard_job(
-    shape: ModelShape,
-    params: &[f32],
-    high: u32,
-    low: u32,
-) -> Option<ShardJob> {
-    let mut weights = ModelParams::zeros(shape);
-    weights.assign(params).then(|| ShardJob {
-        params: weights,
-        dropout_stream: (u64::from(high) << 32) | u64::from(low),
-    })
-}
-
-/// A part as a helper sends it back: `{sums: Float64Array, grads: Float32Array}`
-/// ([`ShardGradients::sums`], the gradients in [`ModelParams::values`] order).
-pub(super) fn part_message(part: &ShardGradients) -> Result<JsValue, JsValue> {
-    let message = js_sys::Object::new();
-    js_sys::Reflect::set(
-        &message,
-        &"sums".into(),
-        &js_sys::Float64Array::from(part.sums().as_slice()),
-    )?;
-    js_sys::Reflect::set(
-        &message,
-        &"grads".into(),
-        &js_sys::Float32Array::from(part.grads.to_flat().as_slice()),
-    )?;
-    Ok(message.into())
 }
