@@ -1,6 +1,6 @@
 //! The fused training pass on WebGPU: an epoch's forward pass and backward pass through time for the
-//! whole model in two compute kernels (WGSL, [`shader`]), on the device Burn's wgpu runtime made
-//! (its [`WgpuSetup`]). `train_windows` runs one window per invocation, the same algorithm as the
+//! whole model in two compute kernels (WGSL, [`shader`]), on a WebGPU device of its own
+//! (`request_device`). `train_windows` runs one window per invocation, the same algorithm as the
 //! host's fused path ([`crate::bptt`], which derives it) with the batch dimension taken away, and
 //! writes the window's gradients, squared error and gradient through time as one row; `sum_rows`
 //! adds the rows up in window order. A batch whose rows do not fit one buffer runs in chunks, two

@@ -1,6 +1,6 @@
 // The trial behind `backend=auto` (backend-choice.js): a worker of its own that times a few epochs of
 // the run's model on WebGPU's fused pass (gpu-pass.js) and on the CPU, from the run's weights, in fresh
-// sessions of the GPU module (the run itself is never touched, and goes on training meanwhile in the
+// sessions of the CPU module (the run itself is never touched, and goes on training meanwhile in the
 // training worker).
 //
 // Request: {config, weights}: the run's config and a weights-file text (Session.saveWeights).
@@ -40,7 +40,7 @@ async function trial({ config, weights }) {
     const why = String(e && e.message ? e.message : e);
     return { ok: false, reason: /module did not load/.test(why) ? why : `WebGPU: ${why}` };
   }
-  const { Session } = await load('gpu');
+  const { Session } = await load('cpu');
   const onGpu = await Session.create(config, 'ndarray');
   const cpu = await Session.create(config, 'ndarray');
   try {
