@@ -154,7 +154,7 @@ export class Parallel {
 
   /** `{count, note}`: how many workers trained the last epoch, and why. */
   status() {
-    return { count: this.starting ? 1 : this.trainedBy, note: this.note };
+    return { count: this.trainedBy, note: this.note };
   }
 
   /** Starts the helpers in the background; they train from the epoch after they are all ready. */
