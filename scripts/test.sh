@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test run, in order, failing fast: format, clippy (native and wasm32), native tests, the wasm
-# build, its size budget, then the browser tests of the built page without and with WebGPU.
+# The whole test run, in order, failing fast: format, clippy (native and wasm32), native tests, the
+# JavaScript unit tests, the wasm build, its size budget, then the browser tests of the built page
+# without and with WebGPU.
 # Ends with one summary line: "tests: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ stage "clippy, wasm32"
 cargo clippy --release --target wasm32-unknown-unknown --lib --no-default-features --features webgpu,gpu-pass --locked -- -D warnings
 stage "native tests"
 cargo test --release --locked 2>&1 | tee -a "$log"
+stage "JavaScript unit tests"
+node --test tests/js/ 2>&1 | tee -a "$log"
 stage "wasm build (trunk, release)"
 cargo fetch --locked
 trunk build index.html --release

@@ -13,7 +13,7 @@ use crate::epoch_log::EpochLog;
 use crate::gradient_flow::GradientFlow;
 use crate::history::{self, History, HistorySummary};
 use crate::run_file::{self, RunFile};
-use crate::shards::ShardGradients;
+use crate::shards::{ShardGradients, ShardJob};
 use crate::state_dict::{ModelShape, StateDict};
 use crate::train::{
     EpochReport, PendingEpoch, PlateauScheduler, TrainError, Trainer, TrainingPath,
@@ -80,7 +80,7 @@ fn refused(e: &dyn std::fmt::Display) -> JsValue {
 fn no_epoch() -> JsValue {
     error(
         ErrorKind::Busy,
-        "no epoch begun for helpers (beginEpoch first)",
+        "no epoch begun (Session.beginEpoch or ShardHelper.begin first)",
     )
 }
 
@@ -110,8 +110,9 @@ pub struct Session {
     history: History,
     /// Every epoch's gradient through time, for the history CSV and the run file.
     log: EpochLog,
-    /// An epoch begun for helper workers ([`Session::begin_epoch`]) and the shards computed here.
-    pending: Option<(PendingEpoch, Vec<ShardGradients>)>,
+    /// An epoch begun for helper workers ([`Session::begin_epoch`]) and its shards computed so far,
+    /// here or by a helper, by shard index.
+    pending: Option<(PendingEpoch, Vec<Option<ShardGradients>>)>,
 }
 
 /// Where a WebGPU run stood after its last finished epoch.
@@ -454,13 +455,15 @@ impl Session {
     pub async fn begin_epoch(&mut self) -> Result<JsValue, JsValue> {
         let mut trainer = self.trainer.take().ok_or_else(busy)?;
         let begun = trainer.begin_epoch().await;
+        let shards = trainer.shard_plan().shards;
         self.trainer = Some(trainer);
         let Some(pending) = begun.map_err(train_error)? else {
             return Ok(JsValue::NULL);
         };
         let params = pending.job.params.to_flat();
         let stream = pending.job.dropout_stream;
-        self.pending = Some((pending, Vec::new()));
+        let slots = (0..shards).map(|_| None).collect();
+        self.pending = Some((pending, slots));
         let job = js_sys::Object::new();
         let halves = js_sys::Array::of2(&((stream >> 32) as u32).into(), &(stream as u32).into());
         js_sys::Reflect::set(
@@ -472,26 +475,44 @@ impl Session {
         Ok(job.into())
     }
 
-    /// Computes shards `from..to` of the begun epoch here (this worker's share).
+    /// Computes shards `from..to` of the begun epoch here (this worker's share, or shards it took
+    /// over from a helper).
     #[wasm_bindgen(js_name = computeShards)]
     pub fn compute_shards(&mut self, from: usize, to: usize) -> Result<(), JsValue> {
-        let (pending, parts) = self.pending.as_mut().ok_or_else(no_epoch)?;
+        let (pending, slots) = self.pending.as_mut().ok_or_else(no_epoch)?;
         let trainer = self.trainer.as_mut().ok_or_else(busy)?;
-        parts.extend(trainer.compute_shards(&pending.job, from..to));
+        if from > to || to > slots.len() {
+            return Err(error(
+                ErrorKind::Invalid,
+                format!("shards {from}..{to} of an epoch of {} shards", slots.len()),
+            ));
+        }
+        for (slot, part) in slots[from..to]
+            .iter_mut()
+            .zip(trainer.compute_shards(&pending.job, from..to))
+        {
+            *slot = Some(part);
+        }
         Ok(())
     }
 
-    /// Ends the begun epoch: this worker's shards first, then `helpers`' parts in shard order (each
-    /// `{sums: Float64Array, grads: Float32Array}` from [`ShardHelper::compute`]). Returns what
-    /// [`Session::train`] returns.
+    /// Ends the begun epoch with `helpers`' parts (each `{shard, sums: Float64Array, grads:
+    /// Float32Array}` from [`ShardHelper::shard`]) beside the shards computed here: every shard
+    /// exactly once, added in shard order whoever computed it. Returns what [`Session::train`]
+    /// returns.
     #[wasm_bindgen(js_name = finishEpoch)]
     pub async fn finish_epoch(&mut self, helpers: js_sys::Array) -> Result<JsValue, JsValue> {
-        let (pending, mut parts) = self.pending.take().ok_or_else(no_epoch)?;
+        let (pending, mut slots) = self.pending.take().ok_or_else(no_epoch)?;
         let mut trainer = self.trainer.take().ok_or_else(busy)?;
         let (shape, steps) = (trainer.model().shape(), trainer.data.window);
         let mut result = Ok(());
         for part in helpers.iter() {
             let field = |name: &str| js_sys::Reflect::get(&part, &name.into());
+            let shard = field("shard")
+                .ok()
+                .and_then(|k| k.as_f64())
+                .map(|k| k as usize)
+                .filter(|&k| k < slots.len());
             let decoded = match (field("sums"), field("grads")) {
                 (Ok(sums), Ok(grads)) => ShardGradients::from_parts(
                     shape,
@@ -501,15 +522,22 @@ impl Session {
                 ),
                 _ => None,
             };
-            match decoded {
-                Some(part) => parts.push(part),
-                None => result = Err(error(ErrorKind::Invalid, "a helper's shard did not fit")),
+            match (shard, decoded) {
+                (Some(k), Some(_)) if slots[k].is_some() => {
+                    result = Err(error(
+                        ErrorKind::Invalid,
+                        format!("shard {k} came back twice"),
+                    ))
+                }
+                (Some(k), Some(part)) => slots[k] = Some(part),
+                _ => result = Err(error(ErrorKind::Invalid, "a helper's shard did not fit")),
             }
         }
         if let Err(e) = result {
             self.trainer = Some(trainer);
             return Err(e);
         }
+        let parts = slots.into_iter().flatten().collect();
         let report = trainer.finish_epoch(pending, parts).await;
         let trained = self.trained(&trainer, report, None);
         self.trainer = Some(trainer);
@@ -775,6 +803,8 @@ impl Session {
 #[wasm_bindgen]
 pub struct ShardHelper {
     trainer: Trainer,
+    /// The epoch begun last ([`ShardHelper::begin`]).
+    job: Option<ShardJob>,
 }
 
 #[wasm_bindgen]
@@ -785,31 +815,34 @@ impl ShardHelper {
         let config = config_from(config)?;
         Ok(ShardHelper {
             trainer: Trainer::new(config, &ndarray_device()),
+            job: None,
         })
     }
 
-    /// Shards `from..to` of the epoch whose weights are `params` (in [`crate::params::ModelParams::values`] order)
-    /// and whose dropout stream stood at `high·2³² + low`: one `{sums, grads}` per shard, in order.
-    pub fn compute(
-        &mut self,
-        params: &[f32],
-        high: u32,
-        low: u32,
-        from: usize,
-        to: usize,
-    ) -> Result<js_sys::Array, JsValue> {
-        let job = shard_job(self.trainer.model().shape(), params, high, low)
-            .filter(|_| to <= self.trainer.shard_plan().shards)
-            .ok_or_else(|| {
-                error(
-                    ErrorKind::Invalid,
-                    "a shard job that does not fit this helper's model",
-                )
-            })?;
-        let out = js_sys::Array::new();
-        for part in self.trainer.compute_shards(&job, from..to) {
-            out.push(&part_message(&part)?);
+    /// Begins the epoch whose weights are `params` (in [`crate::params::ModelParams::values`]
+    /// order) and whose dropout stream stood at `high·2³² + low`.
+    pub fn begin(&mut self, params: &[f32], high: u32, low: u32) -> Result<(), JsValue> {
+        // A job that does not fit leaves none begun: no shard of the last epoch is computed again.
+        self.job = shard_job(self.trainer.model().shape(), params, high, low);
+        self.job.as_ref().map(|_| ()).ok_or_else(|| {
+            error(
+                ErrorKind::Invalid,
+                "a shard job that does not fit this helper's model",
+            )
+        })
+    }
+
+    /// Shard `k` of the begun epoch: `{sums, grads}`.
+    pub fn shard(&mut self, k: usize) -> Result<JsValue, JsValue> {
+        let job = self.job.as_ref().ok_or_else(no_epoch)?;
+        let shards = self.trainer.shard_plan().shards;
+        if k >= shards {
+            return Err(error(
+                ErrorKind::Invalid,
+                format!("shard {k} of an epoch of {shards} shards"),
+            ));
         }
-        Ok(out)
+        let part = self.trainer.compute_shards(job, k..k + 1);
+        part_message(&part[0])
     }
 }

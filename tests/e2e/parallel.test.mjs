@@ -1,7 +1,7 @@
 // Data-parallel training across Web Workers (issue 20, www/lab/parallel.js, src/shards.rs): a run is bit
 // for bit the same on 1, 2 or 3 workers (every cell, dropout on: losses and every weight after 6
-// epochs, 4 of them shared), the status line says how many workers train and why, and 'auto' keeps a
-// tiny model on one worker.
+// epochs, 4 of them shared) and with a slowed helper whose shards the training worker takes over, the
+// status line says how many workers train and why, and 'auto' keeps a tiny model on one worker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, ready } from './browser.mjs';
@@ -41,8 +41,9 @@ test('every cell trains bit for bit the same on 1, 2 and 3 workers', async () =>
     const runs = [];
     for (const workers of [1, 2, 3]) runs.push(await trained(`${SMALL}&cell=${cell}&workers=${workers}`, 6));
     for (const [i, run] of runs.entries()) {
-      // Epochs 1 and 2 alone (the warm-up), 3 to 6 shared.
+      // Epochs 1 and 2 alone (the warm-up), 3 to 6 shared: each of the 6 shards computed once.
       assert.deepEqual(run.counts, [1, 1, i + 1, i + 1, i + 1, i + 1], `${cell}: ${JSON.stringify(run.workers)}`);
+      if (i > 0) assert.equal(run.workers.shares.reduce((a, b) => a + b), 6, JSON.stringify(run.workers));
       assert.equal(run.status, `· ${i + 1} worker${i === 0 ? '' : 's'}`, cell);
       assert.match(run.why, new RegExp(`^${i === 0 ? 'one worker' : `${i + 1} workers`} \\(workers=${i + 1}\\)$`), cell);
     }
@@ -53,6 +54,40 @@ test('every cell trains bit for bit the same on 1, 2 and 3 workers', async () =>
     assert.equal(runs[1].weights, runs[0].weights, `${cell}: weights, 2 workers`);
     assert.equal(runs[2].weights, runs[0].weights, `${cell}: weights, 3 workers`);
   }
+});
+
+test('a helper slowed down: the training worker takes over the shards it has not started, and the run stays the same', async () => {
+  // Each compute request the helper gets starts 150 ms late, as if its core were busy with something
+  // else: the training worker computes its 3 of the 6 shards, then the last two of the helper's, one at
+  // a time, telling it to stop before them; the helper computes one.
+  const alone = await trained(`${SMALL}&cell=lstm&workers=1`, 6);
+  const page = await browser.page(`/?${SMALL}&cell=lstm&workers=2`);
+  await ready(page);
+  const step = () => page.evaluate(async () => { await window.gruLab.step(); return window.gruLab.workers; });
+  await step();
+  await step();
+  await page.waitForTimeout(1000);
+  const helper = page.workers().find((w) => w.url().endsWith('/helper-worker.js'));
+  assert.ok(helper, JSON.stringify(page.workers().map((w) => w.url())));
+  await helper.evaluate(() => {
+    const original = self.onmessage;
+    self.onmessage = (event) => {
+      if (event.data.type === 'compute') {
+        const until = performance.now() + 150;
+        while (performance.now() < until);
+      }
+      return original(event);
+    };
+  });
+  for (let i = 0; i < 4; i++) assert.deepEqual((await step()).shares, [5, 1]);
+  const run = await page.evaluate(async () => ({
+    losses: window.gruLab.losses,
+    weights: await window.gruLab.saveWeights({ download: false }),
+  }));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+  assert.deepEqual(run.losses, alone.losses);
+  assert.equal(run.weights, alone.weights);
 });
 
 test("'auto' keeps a model whose epochs take a few ms on one worker, and says why", async () => {

@@ -1,8 +1,9 @@
 // Data-parallel training across Web Workers, for the training worker (worker.js). A run's batch is cut
-// into a fixed number of shards (src/shards.rs); this worker computes the first group of shards, each
-// helper worker (helper-worker.js) the next groups, and the Rust session adds every shard's gradients in
-// shard order and applies Adam. The shards and the order of the sums do not depend on how many workers
-// compute them, so the run is bit for bit the same on 1, 2 or 8 workers, and switching is free.
+// into a fixed number of shards (src/shards.rs); this worker and each helper worker (helper-worker.js)
+// start on a group of them, whoever runs out first takes over shards another has not started
+// (shard-share.js), and the Rust session adds every shard's gradients in shard order and applies
+// Adam. The shards and the order of the sums do not depend on which workers compute them, so the run
+// is bit for bit the same on 1, 2 or 8 workers, and switching is free.
 //
 // On WebGPU (gpu-pass.js) the GPU computes the whole batch instead and no helper trains.
 //
@@ -15,6 +16,7 @@
 // its reason (`status()`), which the page shows in the status line.
 
 import { createGpuPass, gpuEpoch } from './gpu-pass.js';
+import { shareEpoch, pause } from './shard-share.js';
 
 /** Epochs timed on one worker before 'auto' decides, and with helpers before it keeps them; the first
  * of each warms up and is not counted. What counts is the fastest of the others: noise (another tab,
@@ -38,6 +40,10 @@ class Helper {
     this.worker.onmessage = ({ data }) => {
       const waiting = this.pending.get(data.id);
       if (!waiting) return;
+      if (data.part) {
+        waiting.onPart(data.part);
+        return;
+      }
       this.pending.delete(data.id);
       if (data.ok === false) waiting.reject(new Error(`helper worker: ${data.message}`));
       else waiting.resolve(data);
@@ -53,6 +59,21 @@ class Helper {
     });
   }
 
+  send(msg) {
+    this.worker.postMessage(msg);
+  }
+
+  /** Shards `from..to` of the begun epoch (helper-worker.js): `onPart` gets each part as it comes;
+   * `done` resolves when the helper stopped; `limit(to)` asks it to stop before shard `to`. */
+  compute(from, to, onPart) {
+    const id = this.next++;
+    const done = new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onPart });
+      this.worker.postMessage({ type: 'compute', id, from, to });
+    });
+    return { done, limit: (end) => this.worker.postMessage({ type: 'limit', id, to: end }) };
+  }
+
   failAll(why) {
     for (const { reject } of this.pending.values()) reject(new Error(why));
     this.pending.clear();
@@ -62,12 +83,6 @@ class Helper {
     this.worker.terminate();
     this.failAll('helper stopped');
   }
-}
-
-/** The shards worker `w` of `workers` computes (src/shards.rs, ShardPlan::group). */
-function group(w, workers, shards) {
-  const n = Math.max(1, Math.min(workers, shards));
-  return [Math.floor((w * shards) / n), Math.floor(((w + 1) * shards) / n)];
 }
 
 const fastest = (xs) => Math.min(...xs.slice(1));
@@ -81,6 +96,8 @@ export class Parallel {
     this.requested = workers;
     /** Workers that trained the last epoch, 1 again once the helpers stop (status()). */
     this.trainedBy = 1;
+    /** How many shards of the last shared epoch each worker computed, this one first. */
+    this.shares = null;
     this.cores = Math.max(1, Math.min(cores || 1, MAX_WORKERS));
     this.helpers = [];
     /** The GPU pass (gpu-pass.js) when the run trains on WebGPU, and the config it was made for. */
@@ -152,9 +169,10 @@ export class Parallel {
     if (this.gpu) this.note = 'one worker: the GPU trains';
   }
 
-  /** `{count, note}`: how many workers trained the last epoch, and why. */
+  /** `{count, note, shares}`: how many workers trained the last epoch, and why; when they were more
+   * than one, how many shards each computed (this worker first), else null. */
   status() {
-    return { count: this.trainedBy, note: this.note };
+    return { count: this.trainedBy, note: this.note, shares: this.trainedBy > 1 ? this.shares : null };
   }
 
   /** Starts the helpers in the background; they train from the epoch after they are all ready. */
@@ -201,20 +219,20 @@ export class Parallel {
     const job = await session.beginEpoch();
     const workers = this.helpers.length + 1;
     this.trainedBy = workers;
-    const asked = this.helpers.map((h, i) => {
-      const [from, to] = group(i + 1, workers, this.shards);
-      return h.ask({ type: 'compute', params: job.params, stream: job.stream, from, to });
-    });
-    const [from, to] = group(0, workers, this.shards);
-    session.computeShards(from, to);
+    for (const h of this.helpers) h.send({ type: 'begin', params: job.params, stream: job.stream });
     let parts;
     try {
-      parts = (await Promise.all(asked)).flatMap((answer) => answer.parts);
+      const shared = await shareEpoch(this.shards, (k) => session.computeShards(k, k + 1), this.helpers, pause);
+      parts = shared.parts;
+      this.shares = shared.counts;
     } catch (e) {
-      // A helper that fails costs nothing but time: this worker computes its shards, and trains alone
-      // from now on.
-      session.computeShards(to, this.shards);
-      parts = [];
+      if (!e.here) throw e;
+      // A helper that fails costs nothing but time: this worker computes the shards still missing, and
+      // trains alone from now on.
+      const have = new Set([...e.here, ...e.parts.map((part) => part.shard)]);
+      for (let k = 0; k < this.shards; k++) if (!have.has(k)) session.computeShards(k, k + 1);
+      parts = e.parts;
+      this.shares = null;
       for (const h of this.helpers) h.terminate();
       this.helpers = [];
       this.trainedBy = 1;
