@@ -59,8 +59,9 @@ class Helper {
     });
   }
 
-  send(msg) {
-    this.worker.postMessage(msg);
+  /** Begins an epoch (helper-worker.js): its weights and dropout stream, for the shards asked next. */
+  begin({ params, stream }) {
+    this.worker.postMessage({ type: 'begin', params, stream });
   }
 
   /** Shards `from..to` of the begun epoch (helper-worker.js): `onPart` gets each part as it comes;
@@ -219,7 +220,7 @@ export class Parallel {
     const job = await session.beginEpoch();
     const workers = this.helpers.length + 1;
     this.trainedBy = workers;
-    for (const h of this.helpers) h.send({ type: 'begin', params: job.params, stream: job.stream });
+    for (const h of this.helpers) h.begin(job);
     let parts;
     try {
       const shared = await shareEpoch(this.shards, (k) => session.computeShards(k, k + 1), this.helpers, pause);

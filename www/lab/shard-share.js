@@ -51,6 +51,8 @@ export async function shareEpoch(shards, computeHere, helpers, pause) {
   const workers = helpers.length + 1;
   const received = new Map();
   const here = [];
+  /** The shards computed so far, here or by a helper. */
+  const covered = new Set();
   const counts = new Array(workers).fill(0);
   // What each worker still has: shards next…end-1, `next` being the one it computes now (a helper) or
   // starts next (this worker). A helper's `request` is null while it is idle.
@@ -63,14 +65,14 @@ export async function shareEpoch(shards, computeHere, helpers, pause) {
     if (wake) wake();
     wake = null;
   };
-  const settled = () => here.length + [...received.keys()].filter((k) => !here.includes(k)).length === shards;
 
   function start(i, first, last) {
     const lane = lanes[i];
     Object.assign(lane, { next: first, end: last });
     const request = helpers[i].compute(first, last, (part) => {
       lane.next = Math.max(lane.next, part.shard + 1);
-      if (!received.has(part.shard) && !here.includes(part.shard)) {
+      if (!covered.has(part.shard)) {
+        covered.add(part.shard);
         received.set(part.shard, part);
         counts[i + 1] += 1;
       }
@@ -119,11 +121,12 @@ export async function shareEpoch(shards, computeHere, helpers, pause) {
   function computeHereNow(k) {
     computeHere(k);
     here.push(k);
+    covered.add(k);
     counts[0] += 1;
   }
 
   for (const i of helpers.keys()) start(i, ...group(i + 1, workers, shards));
-  while (!failure && !settled()) {
+  while (!failure && covered.size < shards) {
     rebalance();
     if (own.next < own.end) {
       computeHereNow(own.next);
