@@ -66,12 +66,6 @@ impl ShardPlan {
         k * self.batch / self.shards..(k + 1) * self.batch / self.shards
     }
 
-    /// The shards worker `w` of `workers` computes: contiguous, counts differing by at most one.
-    pub fn group(&self, w: usize, workers: usize) -> Range<usize> {
-        let workers = workers.clamp(1, self.shards);
-        w * self.shards / workers..(w + 1) * self.shards / workers
-    }
-
     /// The bytes of one worker's tape ([`Tape::bytes`] for a piece).
     pub fn tape_bytes(&self, shape: ModelShape, steps: usize) -> usize {
         Tape::bytes(shape, self.piece, steps)
@@ -239,31 +233,36 @@ impl ShardWorker {
 }
 
 /// Every shard of the epoch `job` describes, computed by `workers` (this thread and one more thread
-/// for each further worker), in shard order.
+/// for each further worker), in shard order. Each thread takes the next shard not yet taken, so a
+/// thread the machine slows computes fewer (as the page's workers share them, `www/lab/shard-share.js`);
+/// who computed a shard does not change its numbers.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn compute_all(
     workers: &mut [ShardWorker],
     data: &Dataset,
     job: &ShardJob,
 ) -> Vec<ShardGradients> {
-    let plan = workers[0].plan;
-    let count = workers.len();
-    if count == 1 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let shards = workers[0].plan.shards;
+    if workers.len() == 1 {
         let worker = &mut workers[0];
-        return (0..plan.shards)
-            .map(|k| worker.shard(data, job, k))
-            .collect();
+        return (0..shards).map(|k| worker.shard(data, job, k)).collect();
     }
-    std::thread::scope(|scope| {
+    let next = AtomicUsize::new(0);
+    let mut parts: Vec<(usize, ShardGradients)> = std::thread::scope(|scope| {
         let handles: Vec<_> = workers
             .iter_mut()
-            .enumerate()
-            .map(|(w, worker)| {
-                let group = plan.group(w, count);
+            .map(|worker| {
+                let next = &next;
                 scope.spawn(move || {
-                    group
-                        .map(|k| worker.shard(data, job, k))
-                        .collect::<Vec<_>>()
+                    let mut computed = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= shards {
+                            return computed;
+                        }
+                        computed.push((k, worker.shard(data, job, k)));
+                    }
                 })
             })
             .collect();
@@ -271,7 +270,9 @@ pub fn compute_all(
             .into_iter()
             .flat_map(|h| h.join().expect("a shard worker panicked"))
             .collect()
-    })
+    });
+    parts.sort_unstable_by_key(|(k, _)| *k);
+    parts.into_iter().map(|(_, part)| part).collect()
 }
 
 /// [`compute_all`] where there are no threads (wasm32: other workers are Web Workers, driven from
@@ -303,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn shards_cover_the_batch_in_order_and_groups_cover_the_shards() {
+    fn shards_cover_the_batch_in_order() {
         let plan = ShardPlan::new(shape(32, 2), 990, 10);
         assert_eq!(plan.shards, 12);
         assert_eq!(plan.shard(0).start, 0);
@@ -311,14 +312,6 @@ mod tests {
         for k in 1..12 {
             assert_eq!(plan.shard(k - 1).end, plan.shard(k).start);
             assert!((82..=83).contains(&plan.shard(k).len()));
-        }
-        for workers in 1..=13 {
-            let groups: Vec<_> = (0..workers.min(12))
-                .map(|w| plan.group(w, workers))
-                .collect();
-            assert_eq!(groups[0].start, 0);
-            assert_eq!(groups.last().unwrap().end, 12);
-            assert!(groups.windows(2).all(|g| g[0].end == g[1].start));
         }
         assert_eq!(ShardPlan::new(shape(8, 1), 100, 10).shards, 1);
     }

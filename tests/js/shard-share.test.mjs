@@ -82,10 +82,18 @@ function assertEveryShardOnce(result, shards, computed) {
   assert.equal(result.counts.reduce((a, b) => a + b), shards);
 }
 
-test('the groups are the fixed plan of src/shards.rs: contiguous, sizes differing by at most one', () => {
+test('the groups the workers start on: contiguous, covering the shards, sizes differing by at most one', () => {
   assert.deepEqual([0, 1, 2].map((w) => group(w, 3, 12)), [[0, 4], [4, 8], [8, 12]]);
   assert.deepEqual([0, 1].map((w) => group(w, 2, 5)), [[0, 2], [2, 5]]);
   assert.deepEqual(group(0, 1, 6), [0, 6]);
+  for (let workers = 1; workers <= 13; workers++) {
+    const groups = [...Array(Math.min(workers, 12)).keys()].map((w) => group(w, workers, 12));
+    assert.equal(groups[0][0], 0);
+    assert.equal(groups.at(-1)[1], 12);
+    groups.slice(1).forEach(([from], i) => assert.equal(from, groups[i][1]));
+    const sizes = groups.map(([from, to]) => to - from);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${workers} workers: ${sizes}`);
+  }
 });
 
 test('at equal speeds the shards are shared about evenly', async () => {

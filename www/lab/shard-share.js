@@ -1,9 +1,9 @@
 // One epoch's shards shared out among the training worker and its helper workers (parallel.js), so that
 // a worker slowed down by something else on its core (the page drawing, another tab, the host) does
-// not hold the epoch up: each worker starts on its fixed group of shards (src/shards.rs,
-// ShardPlan::group), and whoever runs out of work takes over the last shard that another worker has
-// not started (this worker one at a time, an idle helper the later half of what the busiest worker has
-// left, taken back in turn if it is slow there). Which worker computes a shard never changes its
+// not hold the epoch up: each worker starts on its fixed group of shards (`group`), and whoever runs
+// out of work takes over the last shard that another worker has not started (this worker one at a
+// time, an idle helper the later half of what the busiest worker has left, taken back in turn if it
+// is slow there). Which worker computes a shard never changes its
 // numbers, and the session adds the shards in shard order, so the run stays bit for bit the same
 // however the shards were shared.
 //
@@ -30,7 +30,7 @@ export function pause() {
   });
 }
 
-/** The shards worker `w` of `workers` starts with (src/shards.rs, ShardPlan::group). */
+/** The shards worker `w` of `workers` starts with: contiguous, counts differing by at most one. */
 export function group(w, workers, shards) {
   const n = Math.max(1, Math.min(workers, shards));
   return [Math.floor((w * shards) / n), Math.floor(((w + 1) * shards) / n)];
