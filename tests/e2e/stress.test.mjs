@@ -78,7 +78,7 @@ test('the largest model on two workers: the tape stays within its pieces, memory
   await playTo(page, 30);
   const at30 = await sample(page);
   console.log(`# soak (128 × 4, windows of 50, ${at30.workers.count} workers): epoch 15 objects ${mb(at15.objects)} MB, wasm ${mb(at15.wasm)} MB; `
-    + `epoch 30 objects ${mb(at30.objects)} MB (${at30.objects - at15.objects} bytes more), wasm ${mb(at30.wasm)} MB, history ${mb(at30.history.bytes)} MB every ${at30.history.stride}`);
+    + `epoch 30 objects ${mb(at30.objects)} MB (${signed(at30.objects - at15.objects)} bytes), wasm ${mb(at30.wasm)} MB, history ${mb(at30.history.bytes)} MB every ${at30.history.stride}`);
   assert.equal(at30.epoch, 30);
   assert.equal(at30.workers.count, 2);
   assert.ok(at30.wasm - at15.wasm <= 16 << 20, `wasm memory grew from ${at15.wasm} to ${at30.wasm}`);
@@ -99,7 +99,7 @@ test('1,200 epochs of the tutorial config: the history stays within its budget, 
   await playTo(page, 1200);
   const atEnd = await sample(page);
   console.log(`# soak (tutorial config): epoch 1 wasm ${mb(at1.wasm)} MB; epoch 200 objects ${mb(at200.objects)} MB, wasm ${mb(at200.wasm)} MB, `
-    + `history ${mb(at200.history.bytes)} MB every ${at200.history.stride}; epoch 1200 objects ${mb(atEnd.objects)} MB (${atEnd.objects - at200.objects} bytes more), wasm ${mb(atEnd.wasm)} MB, `
+    + `history ${mb(at200.history.bytes)} MB every ${at200.history.stride}; epoch 1200 objects ${mb(atEnd.objects)} MB (${signed(atEnd.objects - at200.objects)} bytes), wasm ${mb(atEnd.wasm)} MB, `
     + `history ${mb(atEnd.history.bytes)} MB in ${atEnd.history.kept} states, every ${atEnd.history.stride}`);
   assert.equal(atEnd.epoch, 1200);
   const budget = atEnd.history.budget;
@@ -113,6 +113,7 @@ test('1,200 epochs of the tutorial config: the history stays within its budget, 
 });
 
 const mb = (b) => (b / 1e6).toFixed(2);
+const signed = (n) => (n < 0 ? `${n}` : `+${n}`);
 
 /** Bytes the page's JS objects may grow by between two readings of one run: two readings of a run
  * without a leak differed by 296–584 bytes (over 15 and 1,000 epochs); one small object kept per frame
