@@ -114,7 +114,7 @@ export async function countGpuWork(page) {
 /** The bytes of the JavaScript objects `page` holds after a full collection, read from a heap
  * snapshot: every node but compiled code and native (browser and wasm) memory. `usedJSHeapSize` also
  * counts the code V8 compiles and flushes on its own, which moved by ±0.3 MB between readings of the
- * same page; the objects held moved by under 1 KB over 1,000 epochs. */
+ * same page; the objects held moved by under 1.5 KB. */
 export async function heldObjectBytes(page) {
   const cdp = await page.context().newCDPSession(page);
   try {

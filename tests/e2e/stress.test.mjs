@@ -116,8 +116,8 @@ const mb = (b) => (b / 1e6).toFixed(2);
 const signed = (n) => (n < 0 ? `${n}` : `+${n}`);
 
 /** Bytes the page's JS objects may grow by between two readings of one run: two readings of a run
- * without a leak differed by 296–584 bytes (over 15 and 1,000 epochs); one small object kept per frame
- * drawn adds ~10 KB over the 1,000. */
+ * without a leak moved by −1,344 to +584 bytes (over 15 and 1,000 epochs); one small object kept per
+ * frame drawn adds ~10 KB over the 1,000. */
 const OBJECTS_SLACK = 4096;
 
 /** Plays until the lab has trained `epoch` epochs (or its run ends), then pauses. */
