@@ -3,9 +3,8 @@
 // not hold the epoch up: each worker starts on its fixed group of shards (`group`), and whoever runs
 // out of work takes over the last shard that another worker has not started (this worker one at a
 // time, an idle helper the later half of what the busiest worker has left, taken back in turn if it
-// is slow there). Which worker computes a shard never changes its
-// numbers, and the session adds the shards in shard order, so the run stays bit for bit the same
-// however the shards were shared.
+// is slow there). Which worker computes a shard never changes its numbers, and the session adds the
+// shards in shard order, so the run stays bit for bit the same however the shards were shared.
 //
 // A helper computes its shards one at a time and answers each as it is done; between two it reads its
 // messages, so it can be told to stop early (`limit`): the shards past the limit are taken over.
@@ -147,6 +146,9 @@ export async function shareEpoch(shards, computeHere, helpers, pause) {
       wake = resolve;
     });
   }
+  // A helper told to stop may already have computed shards past its limit, which another helper was
+  // given; this worker may then take one of those over from that helper too: what was computed here
+  // counts, the helper's copy goes.
   const parts = [...received.entries()]
     .filter(([k]) => !here.includes(k))
     .sort(([a], [b]) => a - b)
